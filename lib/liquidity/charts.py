@@ -1,0 +1,150 @@
+"""Charts: the suite's Altair theme, the renderer switch, and chart helpers with titles, units and a source line.
+
+One switch decides how charts render (`mode()`):
+- "static": SVG rendered in the kernel by vl-convert. Headless runs (papermill, nbconvert) use it, so executed
+  notebooks, HTML and PDF show charts with no network.
+- "interactive": an HTML chart with Vega inlined (tooltips, zoom), also with no network. Used when the kernel was
+  started by a Jupyter server (JupyterLab sets JPY_SESSION_NAME), or when LIQUIDITY_CHARTS=interactive.
+LIQUIDITY_CHARTS=static|interactive overrides the detection.
+"""
+from __future__ import annotations
+
+import html
+import os
+
+import altair as alt
+import pandas as pd
+
+from .events import load_events
+
+WIDTH, HEIGHT = 640, 260
+PALETTE = ["#1f4e79", "#c0392b", "#2e8b57", "#e67e22", "#7f8c8d", "#8e44ad", "#16a085", "#d4ac0d"]
+EVENT_COLOURS = {"fed": "#1f4e79", "treasury": "#2e8b57", "market": "#c0392b", "debt_limit": "#7f8c8d",
+                 "shutdown": "#e67e22", "tax": "#8e44ad", "qt": "#16a085"}
+
+
+def mode() -> str:
+    forced = os.environ.get("LIQUIDITY_CHARTS", "").strip().lower()
+    if forced in ("static", "interactive"):
+        return forced
+    return "interactive" if os.environ.get("JPY_SESSION_NAME") else "static"
+
+
+def _theme() -> dict:
+    return {
+        "config": {
+            "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
+            "font": "DejaVu Sans, Noto Sans CJK SC, Arial, sans-serif",
+            "title": {"fontSize": 14, "anchor": "start", "subtitleFontSize": 11, "subtitleColor": "#555"},
+            "axis": {"labelFontSize": 11, "titleFontSize": 11, "gridColor": "#e8e8e8"},
+            "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
+            "range": {"category": PALETTE},
+            "line": {"strokeWidth": 1.6},
+        }
+    }
+
+
+def _interactive_renderer(spec: dict, **kwargs) -> dict:
+    """A chart as an iframe holding a full HTML page with Vega inlined: tooltips work offline."""
+    from altair.utils import spec_to_html
+    from altair.vegalite.v6 import VEGA_VERSION, VEGAEMBED_VERSION, VEGALITE_VERSION
+
+    doc = spec_to_html(spec, mode="vega-lite", vega_version=VEGA_VERSION, vegaembed_version=VEGAEMBED_VERSION,
+                       vegalite_version=VEGALITE_VERSION, template="inline", fullhtml=True)
+    height = spec.get("height") if isinstance(spec.get("height"), (int, float)) else HEIGHT
+    frame = (f'<iframe srcdoc="{html.escape(doc, quote=True)}" style="width:100%;height:{int(height) + 160}px;'
+             f'border:0" sandbox="allow-scripts"></iframe>')
+    return {"text/html": frame}
+
+
+def setup(force_mode: str | None = None) -> str:
+    """Register the theme and enable the renderer for the current context; returns the mode used."""
+    if "liquidity" not in alt.theme.names():
+        alt.theme.register("liquidity", enable=True)(_theme)
+    alt.theme.enable("liquidity")
+    chosen = force_mode or mode()
+    if chosen == "interactive":
+        alt.renderers.register("liquidity_interactive", _interactive_renderer)
+        alt.renderers.enable("liquidity_interactive")
+    else:
+        alt.renderers.enable("svg")
+    return chosen
+
+
+def source_line(series: list[str] | tuple[str, ...], as_of_label: str, extra: str = "") -> str:
+    text = f"Source: FRED/Treasury series {', '.join(series)}; data as of {as_of_label}"
+    return text + (f"; {extra}" if extra else "")
+
+
+def titled(chart, title: str, subtitle: str | list[str]):
+    return chart.properties(title=alt.TitleParams(title, subtitle=subtitle))
+
+
+def lines(frame: pd.DataFrame, y_title: str, title: str, source: str, x_title: str = "Date",
+          value_format: str = ",.1f", zero: bool = False, height: int = HEIGHT):
+    """Long frame (date, series, value) as lines with tooltips, titled, with the source as subtitle."""
+    base = alt.Chart(frame).mark_line().encode(
+        x=alt.X("date:T", title=x_title),
+        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=zero)),
+        color=alt.Color("series:N", title=None),
+        tooltip=[alt.Tooltip("date:T", title="date"), alt.Tooltip("series:N"),
+                 alt.Tooltip("value:Q", format=value_format)],
+    ).properties(width=WIDTH, height=height)
+    return titled(base, title, source)
+
+
+def long(frame: pd.DataFrame | pd.Series, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Wide frame (date index, one column per series) to the long form the helpers take."""
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame(frame.name or "value")
+    out = frame.rename(columns=names or {}).rename_axis("date").reset_index()
+    out = out.melt(id_vars="date", var_name="series", value_name="value").dropna()
+    return out
+
+
+def event_rules(start=None, end=None, kinds: set[str] | None = None, label: bool = True):
+    """Vertical rules (and short labels) for policy events from data/events.yaml within [start, end]."""
+    ev = load_events(kinds=kinds, start=start, end=end)
+    ev = ev[ev["end"].isna()] if not ev.empty else ev
+    if ev.empty:
+        return None
+    ev = ev.assign(colour=ev["kind"].map(EVENT_COLOURS))
+    rules = alt.Chart(ev).mark_rule(strokeDash=[4, 3], opacity=0.6).encode(
+        x="date:T", color=alt.Color("colour:N", scale=None),
+        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("label:N"), alt.Tooltip("source:N")])
+    if not label:
+        return rules
+    text = alt.Chart(ev).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=9,
+                                   color="#444").encode(x="date:T", y=alt.value(4), text="label:N")
+    return rules + text
+
+
+def event_periods(start=None, end=None, kinds: set[str] | None = None):
+    """Shaded spans for events with an end date (shutdown, debt-limit, QT regimes)."""
+    ev = load_events(kinds=kinds, start=start, end=end)
+    ev = ev[ev["end"].notna()] if not ev.empty else ev
+    if ev.empty:
+        return None
+    if start is not None:
+        ev = ev.assign(date=ev["date"].clip(lower=pd.Timestamp(start)))
+    if end is not None:
+        ev = ev.assign(end=ev["end"].clip(upper=pd.Timestamp(end)))
+    return alt.Chart(ev).mark_rect(opacity=0.12).encode(
+        x="date:T", x2="end:T", color=alt.Color("kind:N", title="period"),
+        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("date:T", title="from"), alt.Tooltip("end:T", title="to")])
+
+
+def threshold_rules(values: dict[str, float]):
+    frame = pd.DataFrame({"label": list(values), "value": list(values.values())})
+    rules = alt.Chart(frame).mark_rule(color="#c0392b", strokeDash=[2, 2]).encode(
+        y="value:Q", tooltip=["label:N", alt.Tooltip("value:Q", format=",.0f")])
+    text = alt.Chart(frame).mark_text(align="left", dx=4, dy=-6, fontSize=10, color="#c0392b").encode(
+        x=alt.value(0), y="value:Q", text="label:N")
+    return rules + text
+
+
+def layer(*charts):
+    return alt.layer(*[c for c in charts if c is not None])
+
+
+setup()

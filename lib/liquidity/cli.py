@@ -1,0 +1,241 @@
+"""The `liquidity` command: data update/status, list, run, refresh, claims."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__, paths
+from .errors import InputError, LiquidityError
+from .secrets import mask, redact
+
+log = logging.getLogger("liquidity")
+
+
+def _progress_factory(quiet: bool, what: str):
+    """A rich progress bar on a terminal; nothing with --quiet or without a TTY (cron)."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn(f"{what} [bold]{{task.description}}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), transient=True)
+    state = {"task": None}
+
+    def update(done: int, total: int, label: str):
+        if state["task"] is None:
+            bar.start()
+            state["task"] = bar.add_task(label, total=total)
+        bar.update(state["task"], completed=done, description=label)
+        if done >= total:
+            bar.stop()
+
+    return update
+
+
+def _table(frame) -> str:
+    return frame.to_string(index=False) if len(frame) else "(empty)"
+
+
+# -- data ------------------------------------------------------------------------------------------------------
+def cmd_data_update(args) -> int:
+    from . import store
+
+    results = store.update(args.series or None, source=args.source, full=args.full,
+                           progress=_progress_factory(args.quiet, "data"))
+    failed = [r for r in results if r.status == "failed"]
+    if not args.quiet:
+        for r in results:
+            extra = f" +{r.new_rows} rows" if r.status == "updated" else ""
+            last = f" (last {r.last_observation})" if r.last_observation else ""
+            msg = f": {r.message}" if r.message else ""
+            print(f"{r.series:16s} {r.source:10s} {r.status}{extra}{last}{msg}")
+    counts = {s: sum(r.status == s for r in results) for s in ("updated", "unchanged", "missing", "failed")}
+    print(", ".join(f"{v} {k}" for k, v in counts.items()))
+    return 1 if failed else 0
+
+
+def cmd_data_status(args) -> int:
+    from . import store
+    from .sources import default_source_name
+    from .catalog import load_catalog
+
+    frame = store.status()
+    if args.format == "json":
+        print(json.dumps(frame.to_dict(orient="records"), indent=2))
+        return 0
+    print(_table(frame))
+    fred_info = next(i for i in load_catalog() if i.source == "fred")
+    print(f"\ncache: {paths.cache_dir()}")
+    print(f"default source: {default_source_name(fred_info)}; LIQUIDITY_MIRROR={os.environ.get('LIQUIDITY_MIRROR', '(not set)')}; "
+          f"FRED_API_KEY={mask(os.environ.get('FRED_API_KEY'))}")
+    return 0
+
+
+# -- notebooks -------------------------------------------------------------------------------------------------
+def cmd_list(args) -> int:
+    from .notebooks import declared_params, list_notebooks, param_sets
+
+    listing = []
+    for name in list_notebooks():
+        listing.append({"notebook": name, "parameters": [
+            {"name": p.name, "type": p.type_name, "default": p.default, "help": p.help}
+            for p in declared_params(name).values()], "param_sets": param_sets(name)})
+    if args.format == "json":
+        print(json.dumps(listing, indent=2, default=str))
+        return 0
+    for nb in listing:
+        print(f"{nb['notebook']}  (parameter sets: {', '.join(nb['param_sets']) or 'none'})")
+        for p in nb["parameters"]:
+            print(f"    {p['name']}: {p['type']} = {p['default']!r}  # {p['help']}")
+    return 0
+
+
+def _overrides(pairs) -> dict:
+    from .notebooks import coerce_cli_value
+
+    return {name: coerce_cli_value(value) for name, value in (pairs or [])}
+
+
+def cmd_run(args) -> int:
+    from . import runner
+
+    formats = runner.parse_formats(args.formats)
+    tasks = runner.plan(args.notebooks, all_notebooks=args.all, params_set=args.params_set,
+                        overrides=_overrides(args.param), params_file=args.file, as_of=args.as_of)
+    if args.list_tasks:
+        print(runner.list_tasks_json(tasks, formats))
+        return 0
+    report = runner.run(tasks, formats=formats, jobs=args.jobs, out=args.out, force=args.force,
+                        show_code=args.show_code, page_size=args.page_size, keep=args.keep,
+                        progress=_progress_factory(args.quiet, "run"))
+    print(runner.summary_table(report))
+    return 1 if report.failed else 0
+
+
+def cmd_refresh(args) -> int:
+    from . import runner, store
+
+    out = Path(args.out) if args.out else paths.outputs_dir()
+    formats = runner.parse_formats(args.formats)
+    _log_to_file(out)
+    with runner.run_lock(out):
+        log.info("refresh started")
+        update_note: dict = {}
+        try:
+            results = store.update(progress=_progress_factory(args.quiet, "data"))
+            update_note = {r.series: r.status + (f": {r.message}" if r.message else "") for r in results}
+            failed = [r.series for r in results if r.status == "failed"]
+            log.info("data update: %d series, %d failed %s", len(results), len(failed), failed)
+        except LiquidityError as exc:
+            # keep going on the cache: every affected note says its data are stale
+            update_note = {"error": redact(str(exc))}
+            log.error("data update failed, running on the cache: %s", redact(str(exc)))
+            print(f"warning: data update failed, notes use the cached data: {redact(str(exc))}", file=sys.stderr)
+        tasks = runner.plan(all_notebooks=True, params_set="all")
+        report = runner.run(tasks, formats=formats, jobs=args.jobs, out=out, force=args.force,
+                            keep=args.keep, progress=_progress_factory(args.quiet, "run"), lock=False,
+                            data_update=update_note, page_size=args.page_size)
+    table = runner.summary_table(report)
+    log.info("refresh finished\n%s", table)
+    print(table)
+    return 1 if report.failed else 0
+
+
+def _log_to_file(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(out / "refresh.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def cmd_claims(args) -> int:
+    from .claims import format_verdicts, run_claims
+
+    verdicts = run_claims(Path(args.file), as_of=args.as_of)
+    print(format_verdicts(verdicts, args.format))
+    return 0
+
+
+# -- parser ----------------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="liquidity", description="US dollar liquidity research suite")
+    p.add_argument("--version", action="version", version=f"liquidity {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="update the data cache or show its status")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+    up = dsub.add_parser("update", help="fetch series into data/cache")
+    up.add_argument("--source", choices=["fred-api", "fred-csv", "fiscaldata", "mirror"],
+                    help="default: mirror when LIQUIDITY_MIRROR is set, else fred-api with FRED_API_KEY, "
+                         "else fred-csv (DTS from fiscaldata)")
+    up.add_argument("--series", nargs="+", metavar="ID", help="series ids (default: the whole catalog)")
+    up.add_argument("--full", action="store_true", help="download everything again, not just new observations")
+    up.add_argument("--quiet", action="store_true")
+    up.set_defaults(func=cmd_data_update)
+    st = dsub.add_parser("status", help="series, source, last observation, fetched at, stale and why")
+    st.add_argument("--format", choices=["table", "json"], default="table")
+    st.set_defaults(func=cmd_data_status)
+
+    ls = sub.add_parser("list", help="notebooks, their parameters and parameter sets")
+    ls.add_argument("--format", choices=["text", "json"], default="text")
+    ls.set_defaults(func=cmd_list)
+
+    def add_run_options(sp, notebooks=True):
+        if notebooks:
+            sp.add_argument("notebooks", nargs="*", metavar="NOTEBOOK")
+            sp.add_argument("--all", action="store_true", help="every notebook")
+            sp.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                            help="set a parameter (repeatable)")
+            sp.add_argument("-f", "--file", metavar="FILE.yaml", help="parameters from a YAML file")
+            sp.add_argument("--params-set", metavar="NAME", help="a named parameter set, or 'all'")
+            sp.add_argument("--as-of", metavar="DATE", help="run as of a past date (sets the as_of parameter)")
+            sp.add_argument("--list-tasks", action="store_true", help="print the tasks as JSON and exit")
+            sp.add_argument("--show-code", action="store_true", help="keep code cells in HTML and PDF")
+        sp.add_argument("--formats", default="ipynb,html", help="comma-separated: ipynb,html,pdf")
+        sp.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: cores)")
+        sp.add_argument("--out", type=Path, default=None, help="output folder (default outputs/)")
+        sp.add_argument("--force", action="store_true", help="re-run notebooks whose inputs did not change")
+        sp.add_argument("--keep", type=int, default=None, metavar="N", help="keep only the newest N runs")
+        sp.add_argument("--page-size", choices=["A4", "Letter"], default="A4", help="PDF page size")
+        sp.add_argument("--quiet", action="store_true", help="no progress display")
+
+    rn = sub.add_parser("run", help="run notebooks with papermill and publish them")
+    add_run_options(rn)
+    rn.set_defaults(func=cmd_run)
+
+    rf = sub.add_parser("refresh", help="update the data, run every notebook with every parameter set, publish")
+    add_run_options(rf, notebooks=False)
+    rf.set_defaults(func=cmd_refresh, formats="ipynb,html,pdf")
+
+    cl = sub.add_parser("claims", help="check a claims file against the data")
+    cl.add_argument("file")
+    cl.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    cl.add_argument("--as-of", default=None)
+    cl.set_defaults(func=cmd_claims)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    except LiquidityError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Errors the suite raises on purpose. Each message names the input and the fix."""
+from __future__ import annotations
+
+
+class LiquidityError(Exception):
+    """Base class: an error whose message is meant for the user, shown without a traceback."""
+
+    exit_code = 1
+
+
+class InputError(LiquidityError, ValueError):
+    """Bad user input (parameter, series id, date, file). Raised before any work starts."""
+
+    exit_code = 2
+
+
+class SourceError(LiquidityError):
+    """A data source failed (network, HTTP status, malformed body, rejected key)."""
+
+
+class MissingSeriesError(LiquidityError):
+    """A series is not available from the source or cache (the mirror lacks several)."""
+
+    def __init__(self, series_id: str, reason: str):
+        self.series_id = series_id
+        self.reason = reason
+        super().__init__(f"series {series_id} is not available: {reason}")
+
+
+class LockedError(LiquidityError):
+    """Another refresh holds the lock."""
+
+    exit_code = 3

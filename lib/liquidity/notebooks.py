@@ -1,0 +1,112 @@
+"""The notebooks of the suite: names, declared parameters (from the `parameters` cell) and parameter sets."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import papermill as pm
+import yaml
+
+from . import paths
+from .errors import InputError
+from .params import check_order, check_type, check_value, suggest
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type_name: str
+    default: object
+    help: str
+
+
+def list_notebooks() -> list[str]:
+    return sorted(p.stem for p in paths.notebooks_dir().glob("*.ipynb") if not p.name.startswith("."))
+
+
+def notebook_path(name: str) -> Path:
+    """A notebook by name ('monitor', 'monitor.ipynb' or notebooks/monitor.ipynb); nothing outside notebooks/."""
+    raw = str(name)
+    stem = Path(raw).name
+    if stem.endswith(".ipynb"):
+        stem = stem[: -len(".ipynb")]
+    known = list_notebooks()
+    ok_form = raw in (stem, stem + ".ipynb") or Path(raw).resolve() == (paths.notebooks_dir() / f"{stem}.ipynb")
+    if not ok_form or stem not in known:
+        raise InputError(f"unknown notebook {raw!r}{suggest(stem, known)}; notebooks are named by their file in "
+                         f"notebooks/: {', '.join(known)}")
+    return paths.notebooks_dir() / f"{stem}.ipynb"
+
+
+@lru_cache(maxsize=32)
+def _declared(path: str, mtime: float) -> dict[str, Param]:
+    raw = pm.inspect_notebook(path)
+    out = {}
+    for name, spec in raw.items():
+        try:
+            default = ast.literal_eval(spec["default"]) if spec.get("default") not in (None, "") else None
+        except (ValueError, SyntaxError):
+            default = spec.get("default")
+        out[name] = Param(name, spec.get("inferred_type_name") or "None", default, spec.get("help") or "")
+    return out
+
+
+def declared_params(name: str) -> dict[str, Param]:
+    path = notebook_path(name)
+    return _declared(str(path), path.stat().st_mtime)
+
+
+def param_sets(name: str) -> list[str]:
+    folder = paths.params_dir() / Path(notebook_path(name)).stem
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def read_param_file(path: Path, what: str) -> dict:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{what} {path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{what} {path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(f"{what} {path} must be a mapping of parameter names to values")
+    # YAML reads 2025-11-17 as a date: parameters take ISO strings
+    return {str(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+
+
+def load_param_set(name: str, paramset: str) -> dict:
+    sets = param_sets(name)
+    if paramset not in sets:
+        raise InputError(f"notebook {name} has no parameter set {paramset!r}{suggest(paramset, sets)}; "
+                         f"its sets: {', '.join(sets) or '(none)'} (files notebooks/params/{name}/<set>.yaml)")
+    return read_param_file(paths.params_dir() / name / f"{paramset}.yaml", f"parameter set {name}/{paramset}")
+
+
+def resolve_parameters(name: str, given: dict) -> dict:
+    """Check given parameters against the notebook's declaration; returns them (typed). Raises InputError."""
+    declared = declared_params(name)
+    typed = {}
+    for key, value in given.items():
+        if key not in declared:
+            raise InputError(f"notebook {name} has no parameter {key!r}{suggest(key, declared)}; "
+                             f"its parameters: {', '.join(declared)}")
+        typed[key] = check_type(key, value, declared[key].type_name)
+        check_value(key, typed[key])
+    merged = {k: p.default for k, p in declared.items()} | typed
+    check_order(merged)
+    return typed
+
+
+def coerce_cli_value(text: str):
+    """-p NAME VALUE: YAML rules (numbers, true/false, lists), but dates stay strings."""
+    try:
+        value = yaml.safe_load(text)
+    except Exception:  # YAML errors, and impossible dates such as 2025-31-12 (ValueError)
+        return text
+    if hasattr(value, "isoformat"):
+        return text
+    return text if value is None and text.strip() not in ("null", "~", "None") else value

@@ -1,0 +1,273 @@
+"""Data sources behind one interface: the FRED API (fredapi), FRED's keyless CSV download, Treasury Fiscal Data
+(Daily Treasury Statement) and a local mirror folder.
+
+Every source returns a float Series in the series' native units, indexed by observation date, NaN where the
+source publishes no value. Base URLs come from the environment so tests can point them at 127.0.0.1.
+"""
+from __future__ import annotations
+
+import io
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import fredapi
+import pandas as pd
+
+from . import paths
+from .catalog import SeriesInfo
+from .dts import tga_closing_balance
+from .errors import InputError, MissingSeriesError, SourceError
+from .http import HttpClient
+from .secrets import redact
+
+FRED_API_URL = "https://api.stlouisfed.org/fred"
+FRED_CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
+FISCALDATA_URL = ("https://api.fiscaldata.treasury.gov/services/api/fiscal_service/v1/accounting/dts/"
+                  "operating_cash_balance")
+DTS_MIRROR_FILE = "fiscaldata/dts_operating_cash_balance.csv"
+
+SOURCE_NAMES = ("mirror", "fred-api", "fred-csv", "fiscaldata")
+
+NO_SOURCE_HELP = ("set LIQUIDITY_MIRROR=PATH to a mirror folder laid out as fred/<SERIES_ID>.csv and "
+                  f"{DTS_MIRROR_FILE} (for example ../shared/data), or give this machine network access to "
+                  "FRED and Treasury Fiscal Data (and set FRED_API_KEY to use the FRED API)")
+
+
+class Source:
+    name = "source"
+    live = False
+
+    def fetch(self, info: SeriesInfo, start: pd.Timestamp | None = None) -> pd.Series:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return self.name
+
+
+def parse_fred_csv(text: str, series_id: str, where: str) -> pd.Series:
+    """FRED's download format: header observation_date,<ID> (older files: DATE,<ID>); '.' or blank = missing."""
+    head = text.lstrip("\ufeff")[:200].lower()
+    if head.startswith("<!doctype") or head.startswith("<html") or "<html" in head:
+        raise SourceError(f"{where}: got an HTML page instead of CSV data for {series_id}")
+    try:
+        frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str, keep_default_na=False)
+    except Exception as exc:  # pandas raises several parser errors
+        raise SourceError(f"{where}: malformed CSV for {series_id}: {exc}") from None
+    cols = [c.strip() for c in frame.columns]
+    if len(cols) != 2 or cols[0].lower() not in ("observation_date", "date") or cols[1] != series_id:
+        raise SourceError(f"{where}: expected the header 'observation_date,{series_id}', found {','.join(cols)!r}")
+    dates = pd.to_datetime(frame.iloc[:, 0].str.strip(), format="%Y-%m-%d", errors="coerce")
+    raw = frame.iloc[:, 1].str.strip().replace({".": "", "NA": ""})
+    values = pd.to_numeric(raw.replace("", None), errors="coerce")
+    bad = dates.isna() | (values.isna() & (raw != ""))
+    if bad.any():
+        line = int(bad.to_numpy().nonzero()[0][0]) + 2  # header is line 1
+        raise SourceError(f"{where}: malformed row at line {line} for {series_id}: "
+                          f"{frame.iloc[line - 2, 0]!r},{frame.iloc[line - 2, 1]!r}")
+    series = pd.Series(values.to_numpy(dtype=float), index=pd.DatetimeIndex(dates, name="date"), name=series_id)
+    return _tidy(series, where)
+
+
+def _tidy(series: pd.Series, where: str) -> pd.Series:
+    """Sort by date; duplicate dates keep the last value (a re-published observation)."""
+    series = series[~series.index.duplicated(keep="last")].sort_index()
+    return series
+
+
+class MirrorSource(Source):
+    """A local folder laid out like ../shared/data: fred/<ID>.csv and fiscaldata/dts_operating_cash_balance.csv."""
+
+    name = "mirror"
+
+    def __init__(self, root: Path | str | None = None):
+        root = Path(root) if root is not None else paths.mirror_dir()
+        if root is None:
+            raise InputError("no mirror folder: set LIQUIDITY_MIRROR=PATH (for example ../shared/data)")
+        if not root.is_dir():
+            raise InputError(f"mirror folder LIQUIDITY_MIRROR={root} does not exist; point it at a folder with "
+                             f"fred/<SERIES_ID>.csv files (for example ../shared/data)")
+        self.root = root
+
+    def describe(self) -> str:
+        return f"mirror {self.root}"
+
+    def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
+        if info.source == "fiscaldata":
+            path = self.root / DTS_MIRROR_FILE
+            if not path.is_file():
+                raise MissingSeriesError(info.id, f"the mirror has no {DTS_MIRROR_FILE}")
+            try:
+                rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+            except Exception as exc:
+                raise SourceError(f"{path}: malformed CSV: {exc}") from None
+            series = tga_closing_balance(rows)
+        else:
+            path = self.root / "fred" / f"{info.id}.csv"
+            if not path.is_file():
+                raise MissingSeriesError(info.id, f"the mirror {self.root} has no fred/{info.id}.csv")
+            series = parse_fred_csv(path.read_text(encoding="utf-8"), info.id, str(path))
+        series.name = info.id
+        if start is not None:
+            series = series[series.index >= start]
+        return series
+
+
+class FredCsvSource(Source):
+    """FRED's keyless CSV download (fredgraph.csv?id=...)."""
+
+    name = "fred-csv"
+    live = True
+
+    def __init__(self, base_url: str | None = None, http: HttpClient | None = None):
+        self.base_url = base_url or os.environ.get("LIQUIDITY_FRED_CSV_URL", FRED_CSV_URL)
+        self.http = http or HttpClient()
+
+    def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
+        params = {"id": info.id}
+        if start is not None:
+            params["cosd"] = pd.Timestamp(start).strftime("%Y-%m-%d")
+        resp = self.http.get(self.base_url, params=params, what=f"FRED CSV {info.id}")
+        if resp.status_code == 404:
+            raise MissingSeriesError(info.id, "FRED has no series with this id (HTTP 404)")
+        if resp.status_code >= 400:
+            raise SourceError(f"FRED CSV {info.id}: HTTP {resp.status_code}")
+        series = parse_fred_csv(resp.text, info.id, f"FRED CSV {info.id}")
+        if start is not None:
+            series = series[series.index >= start]
+        return series
+
+
+class _FredClient(fredapi.Fred):
+    """fredapi's Fred with our transport: timeouts, retries and backoff, the key kept out of messages."""
+
+    def __init__(self, api_key: str, root_url: str, http: HttpClient):
+        super().__init__(api_key=api_key)
+        self.root_url = root_url.rstrip("/")
+        self._http = http
+
+    def _Fred__fetch_data(self, url):  # overrides fredapi's private fetch (name-mangled)
+        resp = self._http.get(url + "&api_key=" + self.api_key, what="FRED API")
+        try:
+            root = ET.fromstring(resp.content)
+        except ET.ParseError:
+            raise SourceError(f"FRED API: HTTP {resp.status_code}, the answer is not FRED XML "
+                              f"(starts {redact(resp.text[:60])!r})") from None
+        if resp.status_code >= 400 or root.tag == "error":
+            raise ValueError(root.get("message") or f"HTTP {resp.status_code}")
+        return root
+
+
+class FredApiSource(Source):
+    """The FRED API through fredapi; needs FRED_API_KEY."""
+
+    name = "fred-api"
+    live = True
+
+    def __init__(self, api_key: str | None = None, base_url: str | None = None, http: HttpClient | None = None):
+        key = api_key or os.environ.get("FRED_API_KEY")
+        if not key:
+            raise InputError("the FRED API needs a key: set FRED_API_KEY (free at fred.stlouisfed.org), "
+                             "or use --source fred-csv or a mirror")
+        self.client = _FredClient(key, base_url or os.environ.get("LIQUIDITY_FRED_API_URL", FRED_API_URL),
+                                  http or HttpClient())
+
+    def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
+        kwargs = {}
+        if start is not None:
+            kwargs["observation_start"] = pd.Timestamp(start).strftime("%Y-%m-%d")
+        try:
+            data = self.client.get_series(info.id, **kwargs)
+        except ValueError as exc:
+            message = redact(str(exc))
+            low = message.lower()
+            if "api_key" in low or "api key" in low:
+                raise SourceError("FRED rejected the API key in FRED_API_KEY; check it at "
+                                  "fred.stlouisfed.org/docs/api/api_key.html") from None
+            if "does not exist" in low:
+                raise MissingSeriesError(info.id, "FRED has no series with this id") from None
+            if "no data exists" in low:
+                return pd.Series([], index=pd.DatetimeIndex([], name="date"), name=info.id, dtype=float)
+            raise SourceError(f"FRED API {info.id}: {message}") from None
+        except ET.ParseError as exc:
+            raise SourceError(f"FRED API {info.id}: malformed XML ({exc})") from None
+        series = pd.to_numeric(pd.Series(data), errors="coerce").astype(float)
+        series.index = pd.DatetimeIndex(series.index, name="date")
+        series.name = info.id
+        return _tidy(series, "FRED API")
+
+
+class FiscalDataSource(Source):
+    """Treasury Fiscal Data, DTS operating cash balance (JSON, paged)."""
+
+    name = "fiscaldata"
+    live = True
+    page_size = 5000
+
+    def __init__(self, base_url: str | None = None, http: HttpClient | None = None):
+        self.base_url = base_url or os.environ.get("LIQUIDITY_FISCALDATA_URL", FISCALDATA_URL)
+        self.http = http or HttpClient()
+
+    def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
+        if info.source != "fiscaldata":
+            raise MissingSeriesError(info.id, "Fiscal Data serves only the Daily Treasury Statement (TGA_DAILY)")
+        rows: list[dict] = []
+        page = 1
+        # the old format needs the next record date's opening: ask from a few days before `start`
+        since = (pd.Timestamp(start) - pd.Timedelta(days=10)) if start is not None else None
+        while True:
+            params = {"sort": "record_date", "page[size]": self.page_size, "page[number]": page}
+            if since is not None:
+                params["filter"] = f"record_date:gte:{since:%Y-%m-%d}"
+            resp = self.http.get(self.base_url, params=params, what="Fiscal Data DTS")
+            if resp.status_code >= 400:
+                raise SourceError(f"Fiscal Data DTS: HTTP {resp.status_code}")
+            try:
+                body = resp.json()
+                data, meta = body["data"], body.get("meta", {})
+                total_pages = int(meta.get("total-pages", 1) or 1)
+            except (ValueError, KeyError, TypeError):
+                raise SourceError(f"Fiscal Data DTS: the answer is not Fiscal Data JSON "
+                                  f"(starts {resp.text[:60]!r})") from None
+            if not isinstance(data, list):
+                raise SourceError("Fiscal Data DTS: 'data' is not a list")
+            rows.extend(data)
+            if page >= total_pages:
+                break
+            page += 1
+        if not rows:
+            return pd.Series([], index=pd.DatetimeIndex([], name="date"), name=info.id, dtype=float)
+        series = tga_closing_balance(pd.DataFrame(rows))
+        series.name = info.id
+        if start is not None:
+            series = series[series.index >= start]
+        return series
+
+
+def make_source(name: str) -> Source:
+    if name == "mirror":
+        return MirrorSource()
+    if name == "fred-api":
+        return FredApiSource()
+    if name == "fred-csv":
+        return FredCsvSource()
+    if name == "fiscaldata":
+        return FiscalDataSource()
+    raise InputError(f"unknown source {name!r}; choose one of {', '.join(SOURCE_NAMES)}")
+
+
+def default_source_name(info: SeriesInfo) -> str:
+    """Mirror when LIQUIDITY_MIRROR is set, else the FRED API with a key, else the keyless CSV; DTS from Fiscal Data."""
+    if os.environ.get("LIQUIDITY_MIRROR"):
+        return "mirror"
+    if info.source == "fiscaldata":
+        return "fiscaldata"
+    return "fred-api" if os.environ.get("FRED_API_KEY") else "fred-csv"
+
+
+def source_serves(source: Source, info: SeriesInfo) -> bool:
+    if source.name in ("fred-api", "fred-csv"):
+        return info.source == "fred"
+    if source.name == "fiscaldata":
+        return info.source == "fiscaldata"
+    return True

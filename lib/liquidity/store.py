@@ -1,0 +1,167 @@
+"""Updating the cache from sources, and reporting its state (`liquidity data update` / `liquidity data status`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from . import cache
+from .catalog import SeriesInfo, load_catalog
+from .errors import InputError, LiquidityError, MissingSeriesError, SourceError
+from .http import NoNetworkError
+from .secrets import redact
+from .sources import NO_SOURCE_HELP, Source, default_source_name, make_source, source_serves
+
+
+class FatalSourceError(SourceError):
+    """A failure that would repeat for every series (no network, rejected key): the update stops."""
+
+
+@dataclass
+class UpdateResult:
+    series: str
+    source: str
+    status: str          # updated | unchanged | missing | failed
+    new_rows: int = 0
+    last_observation: str | None = None
+    message: str = ""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def resolve_series(ids: list[str] | None) -> list[SeriesInfo]:
+    catalog = load_catalog()
+    if not ids:
+        return list(catalog)
+    return [catalog.get(i) for i in ids]  # unknown ids raise InputError before any work
+
+
+def update(ids: list[str] | None = None, source: str | None = None, full: bool = False,
+           progress=None) -> list[UpdateResult]:
+    """Fetch series into the cache. Bad input raises before anything is fetched; a failing series keeps its cache."""
+    infos = resolve_series(ids)
+    sources: dict[str, Source] = {}
+
+    def source_for(info: SeriesInfo) -> Source:
+        name = source or default_source_name(info)
+        if name not in sources:
+            sources[name] = make_source(name)  # InputError (no mirror folder, no key) before any fetch
+        return sources[name]
+
+    if source:
+        src = source_for(infos[0]) if infos else make_source(source)
+        served = [i for i in infos if source_serves(src, i)]
+        if ids and len(served) < len(infos):
+            other = [i.id for i in infos if i not in served]
+            raise InputError(f"--source {source} does not serve {', '.join(other)}; "
+                             f"the DTS series come from fiscaldata or mirror, the others from FRED or mirror")
+        infos = served
+    else:
+        for info in infos:
+            source_for(info)
+
+    results: list[UpdateResult] = []
+    fatal: FatalSourceError | None = None
+    for n, info in enumerate(infos):
+        src = source_for(info)
+        if progress:
+            progress(n, len(infos), info.id)
+        if fatal is not None:
+            cache.mark(info.id, stale=True, stale_reason=str(fatal), last_attempt_at=_now())
+            results.append(UpdateResult(info.id, src.name, "failed", message=str(fatal)))
+            continue
+        try:
+            results.append(_update_one(info, src, full))
+        except FatalSourceError as exc:
+            fatal = exc
+            cache.mark(info.id, stale=True, stale_reason=str(exc), last_attempt_at=_now())
+            results.append(UpdateResult(info.id, src.name, "failed", message=str(exc)))
+    if progress:
+        progress(len(infos), len(infos), "")
+    if fatal is not None:
+        raise fatal
+    return results
+
+
+def _update_one(info: SeriesInfo, src: Source, full: bool) -> UpdateResult:
+    old = cache.read(info.id)
+    has_old = old is not None and old.data is not None and len(old.data.dropna()) > 0
+    incremental = src.live and has_old and not full and old.meta.get("source") == src.name
+    start = None
+    if incremental:
+        start = old.data.dropna().index.max() + pd.Timedelta(days=1)
+    attempt = _now()
+    try:
+        new = src.fetch(info, start=start)
+        if not incremental and len(new.dropna()) == 0:
+            raise SourceError(f"{src.describe()} returned no observations for {info.id}")
+    except MissingSeriesError as exc:
+        if has_old:
+            cache.mark(info.id, stale=True, stale_reason=redact(exc.reason), last_attempt_at=attempt)
+            return UpdateResult(info.id, src.name, "failed", message=f"kept the cached copy: {exc.reason}")
+        cache.mark(info.id, missing=True, stale=False, stale_reason=redact(exc.reason), source=src.name,
+                   last_attempt_at=attempt)
+        return UpdateResult(info.id, src.name, "missing", message=exc.reason)
+    except NoNetworkError as exc:
+        raise FatalSourceError(f"{exc}. No data source is reachable: {NO_SOURCE_HELP}") from None
+    except SourceError as exc:
+        message = redact(str(exc))
+        if "rejected the API key" in message:
+            raise FatalSourceError(message) from None
+        cache.mark(info.id, stale=True, stale_reason=message, last_attempt_at=attempt)
+        return UpdateResult(info.id, src.name, "failed", message=message + (" (cached copy kept)" if has_old else ""))
+    except LiquidityError:
+        raise
+    except Exception as exc:  # a source that answered nonsense must not break the whole update
+        message = redact(f"{type(exc).__name__}: {exc}")
+        cache.mark(info.id, stale=True, stale_reason=message, last_attempt_at=attempt)
+        return UpdateResult(info.id, src.name, "failed", message=message)
+
+    if incremental:
+        merged = new.combine_first(old.data) if len(new) else old.data
+        added = int(len(new.index.difference(old.data.index)))
+    else:
+        merged = new
+        added = int(len(new.index.difference(old.data.index))) if has_old else int(len(new))
+    unchanged = has_old and merged.equals(old.data) and old.meta.get("checksum_ok", False)
+    meta = {"source": src.name, "source_detail": src.describe(), "units": info.units, "fetched_at": attempt,
+            "last_attempt_at": attempt, "stale": False, "stale_reason": "", "missing": False}
+    if unchanged:
+        meta = cache.mark(info.id, **meta)
+    else:
+        meta = cache.write(info.id, merged, meta)
+    return UpdateResult(info.id, src.name, "unchanged" if unchanged else "updated", added,
+                        meta.get("last_observation"))
+
+
+STATUS_COLUMNS = ["series", "source", "first_observation", "last_observation", "fetched_at", "stale", "reason"]
+
+
+def status() -> pd.DataFrame:
+    """One row per catalog series: where it came from, how recent, whether it is stale and why."""
+    rows = []
+    for info in load_catalog():
+        entry = cache.read(info.id)
+        meta = entry.meta if entry else (cache.read_meta(info.id) or {})
+        if entry is None and not meta:
+            reason, stale = "not fetched yet", False
+        elif meta.get("missing") and entry is None:
+            reason, stale = f"missing: {meta.get('stale_reason', '')}", False
+        else:
+            stale = bool(meta.get("stale"))
+            reason = meta.get("stale_reason", "") if stale else ""
+            if entry is not None and not meta.get("checksum_ok", True):
+                stale, reason = True, "cache file does not match its checksum (interrupted write?); run data update"
+        rows.append({
+            "series": info.id,
+            "source": meta.get("source", ""),
+            "first_observation": meta.get("first_observation") or "",
+            "last_observation": meta.get("last_observation") or "",
+            "fetched_at": meta.get("fetched_at", ""),
+            "stale": stale,
+            "reason": redact(reason),
+        })
+    return pd.DataFrame(rows, columns=STATUS_COLUMNS)

@@ -1,0 +1,117 @@
+"""Data tests against the mirror: units, identities, the daily TGA, the as-of cut, every measure."""
+import pandas as pd
+import pytest
+
+from liquidity import Dataset
+from liquidity.catalog import load_catalog
+from liquidity.dts import tga_closing_balance
+from liquidity.errors import InputError, MissingSeriesError
+from liquidity.measures import MEASURES
+
+
+def test_units_are_billions(ds):
+    assert ds.measure("fed_assets")["2025-10-29"] == pytest.approx(6587.034, abs=1e-9)
+    assert ds.measure("rrp")["2025-10-31"] == pytest.approx(51.802, abs=1e-9)
+    assert ds.measure("reserves")["2025-10-29"] == pytest.approx(2848.021, abs=1e-9)
+    assert ds.measure("tga")["2025-10-30"] == pytest.approx(1000.632, abs=1e-9)
+
+
+def test_spreads_in_basis_points(ds):
+    assert ds.measure("sofr_iorb")["2025-10-31"] == pytest.approx(32.0)
+    assert ds.measure("sofr_iorb")["2019-09-17"] == pytest.approx(315.0)  # IOER 2.10% then
+    assert ds.measure("iorb")["2019-09-17"] == 2.10 and ds.measure("iorb")["2025-11-03"] == 3.90
+
+
+def test_daily_tga_equals_wdtgal_on_every_common_wednesday(ds):
+    daily = ds.series("TGA_DAILY")
+    weekly = ds.series("WDTGAL")
+    common = daily.index.intersection(weekly.index)
+    assert len(common) == 78
+    assert (daily[common] - weekly[common]).abs().max() == 0
+
+
+def test_dts_old_and_new_formats_on_small_frames():
+    rows = pd.DataFrame([
+        # old format: close of a date = the next date's opening
+        {"record_date": "2022-04-14", "account_type": "Treasury General Account (TGA)", "open_today_bal": "100"},
+        {"record_date": "2022-04-15", "account_type": "Treasury General Account (TGA)", "open_today_bal": "110"},
+        {"record_date": "2022-04-18", "account_type": "Treasury General Account (TGA) Opening Balance",
+         "open_today_bal": "120"},
+        {"record_date": "2022-04-18", "account_type": "Treasury General Account (TGA) Closing Balance",
+         "open_today_bal": "130"},
+        {"record_date": "2022-04-19", "account_type": "Treasury General Account (TGA) Closing Balance",
+         "open_today_bal": "125"},
+    ])
+    close = tga_closing_balance(rows)
+    assert close.to_dict() == {pd.Timestamp("2022-04-14"): 110.0, pd.Timestamp("2022-04-15"): 120.0,
+                               pd.Timestamp("2022-04-18"): 130.0, pd.Timestamp("2022-04-19"): 125.0}
+
+
+def test_tga_measure_splices_dts_then_wednesday_level_then_week_average(ds):
+    tga = ds.measure("tga")
+    origin = tga.attrs["origin"]
+    assert origin["2025-10-30"] == "TGA_DAILY"
+    assert origin["2019-09-18"] == "WDTGAL"
+    assert origin["2010-01-06"] == "WTREGEN"
+    assert origin[tga.index.max()] == "WTREGEN"  # after the DTS file ends (2026-06-23) the week average fills in
+
+
+def test_as_of_cut_respects_publication_lags(mirrored):
+    d = Dataset(as_of="2025-11-17")  # a Monday
+    assert d.measure("reserves").index.max() == pd.Timestamp("2025-11-12")  # H.4.1 of Wed 12 Nov out Thu 13 Nov
+    assert d.measure("sofr").index.max() == pd.Timestamp("2025-11-14")      # Friday's SOFR published Monday
+    assert d.measure("rrp").index.max() == pd.Timestamp("2025-11-17")       # ON RRP: same day
+    assert d.series("TGA_DAILY").index.max() == pd.Timestamp("2025-11-14")
+    d2 = Dataset(as_of="2025-11-12")  # the Wednesday itself: that week's H.4.1 is not out yet
+    assert d2.measure("reserves").index.max() == pd.Timestamp("2025-11-05")
+
+
+def test_publication_date_rolls_over_holidays():
+    info = load_catalog().get("SOFR")
+    # 2025-11-26 (Wed) -> published Fri 2025-11-28 because Thanksgiving (27 Nov) is a holiday
+    assert info.publication_dates(pd.DatetimeIndex(["2025-11-26"]))[0] == pd.Timestamp("2025-11-28")
+
+
+def test_as_of_before_the_data_starts_is_an_input_error(mirrored):
+    with pytest.raises(InputError, match="as_of 1990-01-01 is before the data starts"):
+        Dataset(as_of="1990-01-01")
+
+
+def test_every_measure_returns_data_or_the_documented_missing_answer(ds):
+    absent_from_mirror = {"srf_usage"}
+    for name in MEASURES:
+        if name in absent_from_mirror:
+            with pytest.raises(MissingSeriesError) as err:
+                ds.measure(name)
+            assert "RPONTTLD" in str(err.value) and "not used in its place" in str(err.value)
+            assert name in ds.missing
+        else:
+            values = ds.measure(name)
+            assert len(values) > 100 and values.index.is_monotonic_increasing, name
+
+
+def test_unknown_measure_suggests_the_name(ds):
+    with pytest.raises(InputError, match="unknown measure 'reserve'.*did you mean 'reserves'"):
+        ds.measure("reserve")
+
+
+def test_rrp_rate_follows_the_award_then_the_policy_rule(ds):
+    rate = ds.measure("rrp_rate")
+    assert rate["2025-04-08"] == 4.25                       # last published award rate
+    assert rate["2025-10-31"] == 3.75                       # rule: bottom of 3.75-4.00 after 18 Dec 2024
+    assert rate["2026-01-05"] == 3.50
+
+
+def test_catalog_covers_the_mirror_and_the_series_it_lacks(mirror):
+    catalog = load_catalog()
+    files = {p.stem for p in (mirror / "fred").glob("*.csv")}
+    assert files <= set(catalog.ids())
+    for sid in ("RPONTTLD", "RPONMBSD", "SOFR99", "TGCR", "BGCR", "TLAACBW027SBOG", "TGA_DAILY"):
+        assert sid in catalog
+    assert not catalog.get("SOFR99").required and catalog.get("WALCL").required
+    assert catalog.get("WALCL").units == "millions_usd" and catalog.get("RRPONTSYD").units == "billions_usd"
+
+
+def test_net_liquidity_is_assets_minus_tga_minus_rrp(ds):
+    nl = ds.measure("net_liquidity")["2025-10-29"]
+    assert nl == pytest.approx(6587.034 - ds.measure("tga")["2025-10-29"] - ds.measure("rrp")["2025-10-29"])

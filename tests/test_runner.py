@@ -1,0 +1,193 @@
+"""The runner: parameters checked before any kernel, failures isolated, atomic publishing, lock, secrets,
+self-contained HTML (checked in headless Chromium with the network blocked) and PDF notes."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from liquidity import runner
+from liquidity.errors import InputError, LockedError
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = "FREDKEYMARKER-7f3a9c2e51d04b6a"
+
+
+def test_unknown_parameter_is_rejected_with_a_suggestion():
+    with pytest.raises(InputError, match="no parameter 'reserve_alert_bn' \\(did you mean 'reserves_alert_bn'\\?\\)"):
+        runner.plan(["monitor"], overrides={"reserve_alert_bn": 2900.0})
+
+
+def test_bad_type_and_bad_date_order_are_rejected():
+    with pytest.raises(InputError, match="reserves_alert_bn='lots' must be of type float"):
+        runner.plan(["monitor"], overrides={"reserves_alert_bn": "lots"})
+    with pytest.raises(InputError, match="as_of='2025-13-01'"):
+        runner.plan(["monitor"], as_of="2025-13-01")
+    with pytest.raises(InputError, match="unknown notebook '../secrets'"):
+        runner.plan(["../secrets"])
+    with pytest.raises(InputError, match="no parameter set 'defualt'.*did you mean 'default'"):
+        runner.plan(["monitor"], params_set="defualt")
+
+
+def test_cli_rejects_bad_parameters_before_any_kernel_starts(tmp_path):
+    out = tmp_path / "o"
+    proc = subprocess.run([sys.executable, "-m", "liquidity.cli", "run", "monitor", "-p", "start", "2025-31-12",
+                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert "start='2025-31-12'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, mirror, session_cache):
+    """One real run of the monitor (as of 17 Nov 2025) to HTML and PDF, with a marker FRED key in the environment."""
+    out = tmp_path_factory.mktemp("published")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LIQUIDITY_ROOT", str(ROOT))
+        mp.setenv("LIQUIDITY_MIRROR", str(mirror))
+        mp.setenv("LIQUIDITY_CACHE", str(session_cache))
+        mp.setenv("FRED_API_KEY", MARKER)
+        tasks = runner.plan(["monitor"], params_set="as_of_2025_11_17")
+        report = runner.run(tasks, formats=["ipynb", "html", "pdf"], jobs=1, out=out)
+        again = runner.run(tasks, formats=["ipynb", "html", "pdf"], jobs=1, out=out)
+    return out, report, again
+
+
+@pytest.mark.notebook
+def test_published_layout_manifest_and_latest(published):
+    out, report, again = published
+    run_dir = report.run_dir
+    names = sorted(p.name for p in (run_dir / "monitor").iterdir())
+    assert names == ["as_of_2025_11_17.html", "as_of_2025_11_17.ipynb", "as_of_2025_11_17.pdf",
+                     "as_of_2025_11_17.results.json"]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["run_id"] == run_dir.name
+    entry = manifest["notebooks"][0]
+    assert entry["status"] == "ok" and entry["parameters"]["as_of"] == "2025-11-17" and entry["seconds"] > 0
+    assert set(entry["files"]) == set(names)
+    assert manifest["series"]["WALCL"]["last_observation"] == "2026-08-19"
+    assert manifest["series"]["RPONTTLD"]["reason"].startswith("missing")
+    assert (out / "latest").resolve() == again.run_dir
+
+
+@pytest.mark.notebook
+def test_unchanged_inputs_are_not_re_executed(published):
+    _, report, again = published
+    assert again.tasks[0]["status"] == "reused" and again.tasks[0]["reused_from"] == report.run_id
+    assert (again.run_dir / "monitor" / "as_of_2025_11_17.pdf").read_bytes() == \
+        (report.run_dir / "monitor" / "as_of_2025_11_17.pdf").read_bytes()
+
+
+@pytest.mark.notebook
+def test_fred_key_marker_appears_in_no_output(published):
+    out, _, _ = published
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert MARKER.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.notebook
+def test_pdf_has_title_numbers_and_charts(published):
+    _, report, _ = published
+    pdf = report.run_dir / "monitor" / "as_of_2025_11_17.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "US dollar liquidity monitor" in text and "data as of 2025-11-17" in text
+    assert "$2.86tn" in text and "3.95%" in text          # reserves and SOFR from the findings
+    assert "Reserves, Treasury cash and the ON RRP buffer" in text  # chart title drawn inside the SVG
+    assert "Billions of USD" in text                       # chart axis title
+    assert "page 1 of" in text
+    assert "import liquidity" not in text                 # no code
+
+
+@pytest.mark.notebook
+@pytest.mark.browser
+def test_html_renders_every_chart_with_the_network_blocked(published):
+    from playwright.sync_api import sync_playwright
+
+    from liquidity.export import launch_browser
+
+    _, report, _ = published
+    html = report.run_dir / "monitor" / "as_of_2025_11_17.html"
+    blocked = []
+    with sync_playwright() as p:
+        browser = launch_browser(p)
+        page = browser.new_page()
+
+        def deny(route):
+            if route.request.url.startswith("file:") or route.request.url.startswith("data:"):
+                route.continue_()
+            else:
+                blocked.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", deny)
+        page.goto(html.as_uri())
+        charts = page.locator(".jp-OutputArea-output svg.marks").count()
+        sized = page.evaluate("Array.from(document.querySelectorAll('svg.marks')).filter(s => s.getBoundingClientRect().width > 300).length")
+        browser.close()
+    assert blocked == []
+    assert charts == 3 and sized == 3
+
+
+@pytest.mark.notebook
+def test_a_failing_run_is_published_with_the_error_and_a_non_zero_exit(mirrored, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "liquidity.cli", "run", "monitor", "--as-of", "1995-01-02",
+                           "--out", str(out), "--quiet", "--formats", "ipynb,html"],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ})
+    assert proc.returncode == 1
+    assert "failed" in proc.stdout and "as_of 1995-01-02 is before the data starts" in proc.stdout
+    html = next((out / "latest" / "monitor").glob("custom.html")).read_text()
+    assert "as_of 1995-01-02 is before the data starts" in html and "FAILED" in html
+
+
+def test_a_second_run_fails_cleanly_while_the_lock_is_held(tmp_path):
+    out = tmp_path / "out"
+    with runner.run_lock(out):
+        with pytest.raises(LockedError, match="another run or refresh is in progress"):
+            with runner.run_lock(out):
+                pass
+        proc = subprocess.run([sys.executable, "-m", "liquidity.cli", "run", "monitor", "--out", str(out)],
+                              capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 3 and "another run or refresh is in progress" in proc.stderr
+
+
+@pytest.mark.notebook
+def test_a_run_killed_mid_way_leaves_latest_on_the_previous_run(mirrored, tmp_path):
+    out = tmp_path / "out"
+    previous = out / "20250101T000000Z-abcd"
+    previous.mkdir(parents=True)
+    (previous / "manifest.json").write_text(json.dumps({"run_id": previous.name, "notebooks": []}))
+    runner.point_latest(out, previous)
+    proc = subprocess.Popen([sys.executable, "-m", "liquidity.cli", "run", "monitor", "--out", str(out), "--quiet",
+                             "--jobs", "1"], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(out.glob(".incomplete-*/monitor/*.ipynb")):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (out / "latest").resolve() == previous.resolve()
+    assert json.loads((out / "latest" / "manifest.json").read_text())["run_id"] == previous.name
+    assert [p.name for p in out.iterdir() if p.name.startswith("2")] == [previous.name]
+
+
+def test_prune_keeps_the_newest_runs_and_latest(tmp_path):
+    out = tmp_path / "out"
+    for name in ("20250101T000000Z-aaaa", "20250102T000000Z-bbbb", "20250103T000000Z-cccc"):
+        (out / name).mkdir(parents=True)
+        (out / name / "manifest.json").write_text("{}")
+    runner.point_latest(out, out / "20250103T000000Z-cccc")
+    assert runner.prune(out, 1) == ["20250101T000000Z-aaaa", "20250102T000000Z-bbbb"]
+    assert sorted(p.name for p in out.iterdir()) == ["20250103T000000Z-cccc", "latest"]
+
+
+def test_list_tasks_prints_json_for_schedulers():
+    tasks = runner.plan(["monitor"], params_set="all")
+    listed = json.loads(runner.list_tasks_json(tasks, ["ipynb", "html"]))
+    assert {t["paramset"] for t in listed} == {"default", "as_of_2025_11_17", "sept_2019"}
+    assert all(t["command"][:3] == ["liquidity", "run", "monitor"] for t in listed)
