@@ -28,6 +28,7 @@ class Dataset:
         self.catalog = load_catalog()
         self.missing: dict[str, str] = {}
         self._series: dict[str, pd.Series] = {}
+        self._raw: dict[str, pd.Series] = {}
         self._measures: dict = {}
         self._used: set[str] = set()
         if self.as_of is not None:
@@ -37,9 +38,12 @@ class Dataset:
     def info(self, series_id: str) -> SeriesInfo:
         return self.catalog.get(series_id)
 
-    def series(self, series_id: str) -> pd.Series:
-        """A catalog series in display units (billions USD, percent), as of self.as_of. Raises MissingSeriesError."""
+    def series(self, series_id: str, native: bool = False) -> pd.Series:
+        """A catalog series in display units (billions USD, percent), as of self.as_of; native=True keeps the
+        units the source publishes. Raises MissingSeriesError."""
         info = self.catalog.get(series_id)
+        if native:
+            return self._native(info)
         if info.id in self._series:
             return self._series[info.id]
         if info.id in self.missing:
@@ -49,12 +53,26 @@ class Dataset:
         except MissingSeriesError as exc:
             self.missing[info.id] = exc.reason
             raise
-        cut = self._cut(info, raw.dropna())
+        cut = self._native(info, raw)
         values = to_display(cut, info.units)
         values.name = info.id
         self._series[info.id] = values
         self._used.add(info.id)
         return values
+
+    def _native(self, info: SeriesInfo, raw: pd.Series | None = None) -> pd.Series:
+        if info.id not in self._raw:
+            if raw is None:
+                if info.id in self.missing:
+                    raise MissingSeriesError(info.id, self.missing[info.id])
+                try:
+                    raw = self._read(info)
+                except MissingSeriesError as exc:
+                    self.missing[info.id] = exc.reason
+                    raise
+            self._raw[info.id] = self._cut(info, raw.dropna())
+            self._used.add(info.id)
+        return self._raw[info.id]
 
     def _read(self, info: SeriesInfo) -> pd.Series:
         entry = cache.read(info.id)
