@@ -191,3 +191,25 @@ def test_list_tasks_prints_json_for_schedulers():
     listed = json.loads(runner.list_tasks_json(tasks, ["ipynb", "html"]))
     assert {t["paramset"] for t in listed} == {"default", "as_of_2025_11_17", "sept_2019"}
     assert all(t["command"][:3] == ["liquidity", "run", "monitor"] for t in listed)
+
+
+@pytest.mark.notebook
+def test_refresh_updates_data_runs_every_set_and_then_reuses(mirror, tmp_path):
+    env = {**os.environ, "LIQUIDITY_MIRROR": str(mirror), "LIQUIDITY_CACHE": str(tmp_path / "cache")}
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "liquidity.cli", "refresh", "--formats", "ipynb,html", "--out", str(out), "--quiet"]
+    first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
+    assert first.returncode == 0, first.stdout + first.stderr
+    manifest = json.loads((out / "latest" / "manifest.json").read_text())
+    pairs = {(t["notebook"], t["paramset"]) for t in manifest["notebooks"]}
+    expected = {(nb, p.stem) for nb in ("monitor", "claims_check")
+                for p in (ROOT / "notebooks" / "params" / nb).glob("*.yaml")}
+    assert expected <= pairs and all(t["status"] == "ok" for t in manifest["notebooks"])
+    assert manifest["data_update"]["WALCL"] == "updated" and manifest["data_update"]["RPONTTLD"].startswith("missing")
+    second = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
+    assert second.returncode == 0
+    again = json.loads((out / "latest" / "manifest.json").read_text())
+    assert again["run_id"] != manifest["run_id"]
+    assert {t["status"] for t in again["notebooks"]} == {"reused"}
+    log = (out / "refresh.log").read_text()
+    assert log.count("refresh finished") == 2
