@@ -42,34 +42,25 @@ class Dataset:
         """A catalog series in display units (billions USD, percent), as of self.as_of; native=True keeps the
         units the source publishes. Raises MissingSeriesError."""
         info = self.catalog.get(series_id)
+        cut = self._native(info)
         if native:
-            return self._native(info)
-        if info.id in self._series:
-            return self._series[info.id]
-        if info.id in self.missing:
-            raise MissingSeriesError(info.id, self.missing[info.id])
-        try:
-            raw = self._read(info)
-        except MissingSeriesError as exc:
-            self.missing[info.id] = exc.reason
-            raise
-        cut = self._native(info, raw)
-        values = to_display(cut, info.units)
-        values.name = info.id
-        self._series[info.id] = values
-        self._used.add(info.id)
-        return values
+            return cut
+        if info.id not in self._series:
+            values = to_display(cut, info.units)
+            values.name = info.id
+            self._series[info.id] = values
+        return self._series[info.id]
 
-    def _native(self, info: SeriesInfo, raw: pd.Series | None = None) -> pd.Series:
+    def _native(self, info: SeriesInfo) -> pd.Series:
+        """The series as published, cut to as_of; reads the cache once and remembers what is missing."""
         if info.id not in self._raw:
-            if raw is None:
-                if info.id in self.missing:
-                    raise MissingSeriesError(info.id, self.missing[info.id])
-                try:
-                    raw = self._read(info)
-                except MissingSeriesError as exc:
-                    self.missing[info.id] = exc.reason
-                    raise
+            if info.id in self.missing:
+                raise MissingSeriesError(info.id, self.missing[info.id])
+            try:
+                raw = self._read(info)
+            except MissingSeriesError as exc:
+                self.missing[info.id] = exc.reason
+                raise
             self._raw[info.id] = self._cut(info, raw.dropna())
             self._used.add(info.id)
         return self._raw[info.id]
@@ -144,7 +135,7 @@ class Dataset:
         for sid in sorted(self._used | {s for s in self.missing if s in self.catalog}):
             info = self.catalog.get(sid)
             meta = cache.read_meta(sid) or {}
-            used = self._series.get(sid)
+            used = self._raw.get(sid)
             rows.append({
                 "series": sid,
                 "title": info.title,
