@@ -1,0 +1,78 @@
+"""PDF notes directly from the exporter: page size, Chinese text, and the error when no browser is there."""
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from liquidity import export
+from liquidity.errors import InputError
+
+CJK_TEXT = "美元流动性研究笔记"
+
+
+def _has_cjk_font() -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    return bool(out.strip())
+
+
+def _note(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(f"# Liquidity note 中文\n\n{CJK_TEXT}: reserves $2.85tn."),
+        nbformat.v4.new_code_cell("print('hidden code')"),
+    ])
+    path = tmp_path / "note.ipynb"
+    nbformat.write(nb, str(path))
+    html = tmp_path / "note.html"
+    export.write_html(path, html, {"as_of": "2025-11-17", "paramset": "test", "run_date": "2026-11-21"})
+    return html
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(export.find_browser() is None, reason="no Chromium on this machine")
+@pytest.mark.skipif(not _has_cjk_font(), reason="no CJK font installed (fonts-noto-cjk)")
+def test_letter_pdf_renders_chinese_text(tmp_path):
+    html = _note(tmp_path)
+    pdf = tmp_path / "note.pdf"
+    export.html_to_pdf(html, pdf, "Liquidity note 中文", "2025-11-17", page_size="Letter")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert CJK_TEXT in text and "$2.85tn" in text and "hidden code" not in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    # Chromium embeds the CFF glyphs of Noto CJK as Type 3 fonts; without a CJK font it would draw DejaVu's
+    # empty boxes and add no Type 3 font at all
+    assert "Type 3" in fonts
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "612 x 792 pts (letter)" in info
+
+
+def test_unknown_page_size_is_refused(tmp_path):
+    with pytest.raises(export.LiquidityError, match="page size 'B5' not supported; choose A4 or Letter"):
+        export.html_to_pdf(tmp_path / "x.html", tmp_path / "x.pdf", "t", "latest", page_size="B5")
+
+
+def test_missing_browser_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIQUIDITY_CHROMIUM", str(tmp_path / "no-such-chrome"))
+    assert export.find_browser() is None
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p, pytest.raises(export.BrowserMissing) as err:
+        export.launch_browser(p)
+    assert "apt-get install chromium" in str(err.value) and "LIQUIDITY_CHROMIUM" in str(err.value)
+
+
+def test_run_with_pdf_and_no_browser_fails_before_any_kernel(tmp_path, monkeypatch):
+    from liquidity import runner
+
+    monkeypatch.setenv("LIQUIDITY_CHROMIUM", str(tmp_path / "no-such-chrome"))
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="PDF notes need Chromium or Chrome"):
+        runner.run(runner.plan(["monitor"]), formats=["pdf"], jobs=1, out=out)
+    assert not out.exists() or not any(out.iterdir())
+    proc = subprocess.run([sys.executable, "-m", "liquidity.cli", "run", "monitor", "--formats", "pdf",
+                           "--out", str(out), "--quiet"], capture_output=True, text=True,
+                          env={**__import__("os").environ, "LIQUIDITY_CHROMIUM": str(tmp_path / "no-such-chrome")})
+    assert proc.returncode == 2 and "LIQUIDITY_CHROMIUM=/path/to/chrome" in proc.stderr
+    assert "Traceback" not in proc.stderr
