@@ -135,12 +135,47 @@ def event_periods(start=None, end=None, kinds: set[str] | None = None):
 
 
 def threshold_rules(values: dict[str, float]):
+    """Horizontal rules with labels; labels alternate left and right so that close levels stay readable."""
     frame = pd.DataFrame({"label": list(values), "value": list(values.values())})
+    frame["side"] = ["left" if i % 2 == 0 else "right" for i in range(len(frame))]
     rules = alt.Chart(frame).mark_rule(color="#c0392b", strokeDash=[2, 2]).encode(
         y="value:Q", tooltip=["label:N", alt.Tooltip("value:Q", format=",.0f")])
-    text = alt.Chart(frame).mark_text(align="left", dx=4, dy=-6, fontSize=10, color="#c0392b").encode(
+    left = alt.Chart(frame[frame["side"] == "left"]).mark_text(align="left", dx=4, dy=-6, fontSize=10,
+                                                               color="#c0392b").encode(
         x=alt.value(0), y="value:Q", text="label:N")
-    return rules + text
+    right = alt.Chart(frame[frame["side"] == "right"]).mark_text(align="right", dx=-4, dy=10, fontSize=10,
+                                                                 color="#c0392b").encode(
+        x=alt.value(WIDTH), y="value:Q", text="label:N")
+    return rules + left + right
+
+
+def stacked_bars(frame: pd.DataFrame, y_title: str, title: str, source: str, order: list[str] | None = None,
+                 height: int = HEIGHT):
+    """Long frame (date, series, value) as stacked bars by week: contributions that add up to a total."""
+    base = alt.Chart(frame).mark_bar(width=6).encode(
+        x=alt.X("date:T", title="Week ending"),
+        y=alt.Y("value:Q", title=y_title, stack="zero"),
+        color=alt.Color("series:N", title=None, sort=order),
+        order=alt.Order("order:Q") if "order" in frame else alt.Undefined,
+        tooltip=[alt.Tooltip("date:T", title="week"), alt.Tooltip("series:N"),
+                 alt.Tooltip("value:Q", format=",.1f")],
+    ).properties(width=WIDTH, height=height)
+    return titled(base, title, source)
+
+
+def points(frame: pd.DataFrame, colour: str = "#000000", size: int = 18):
+    """Long frame (date, series, value) as points, e.g. a total drawn over stacked contributions."""
+    return alt.Chart(frame).mark_point(filled=True, color=colour, size=size, shape="diamond").encode(
+        x="date:T", y="value:Q", tooltip=[alt.Tooltip("date:T"), alt.Tooltip("series:N"),
+                                          alt.Tooltip("value:Q", format=",.1f")])
+
+
+def band(frame: pd.DataFrame, low: str = "low", high: str = "high", colour: str = PALETTE[0], opacity: float = 0.18):
+    """A shaded interval from a wide frame with a date index and `low`/`high` columns."""
+    data = frame[[low, high]].rename(columns={low: "low", high: "high"}).rename_axis("date").reset_index()
+    return alt.Chart(data).mark_area(opacity=opacity, color=colour).encode(
+        x="date:T", y="low:Q", y2="high:Q",
+        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("low:Q", format=",.1f"), alt.Tooltip("high:Q", format=",.1f")])
 
 
 def layer(*charts):

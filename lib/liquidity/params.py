@@ -3,12 +3,15 @@
 Rules follow parameter names, so every notebook gets the same checks:
   as_of                       "latest" or an ISO date (YYYY-MM-DD)
   start, end, *_start, *_end, *_date, date_*
-                              ISO dates; each X_start must not be after its X_end
+                              ISO dates; each X_start must not be after its X_end; a *_date may also be
+                              "next_quarter_end" (the first quarter end at least 4 weeks after the latest data)
   *_bn                        amounts in billions of USD: a number, not negative
   *_bp, *_pct                 numbers
   *_days, *_weeks, *_months   whole numbers above zero
   *_measure, measure          a measure name of the library
   *_path, *_file              a string (existence is checked by the notebook that reads it)
+  *_shape                     a path shape: linear, step or points
+  *_points                    a list of {date: YYYY-MM-DD, level_bn: number}
 """
 from __future__ import annotations
 
@@ -34,6 +37,22 @@ def parse_date(value, name: str = "date") -> pd.Timestamp:
         return pd.Timestamp(_dt.date.fromisoformat(value.strip()))
     except ValueError:
         raise InputError(f"parameter {name}={value!r} is not a real calendar date: use YYYY-MM-DD") from None
+
+
+RELATIVE_DATES = ("next_quarter_end",)
+
+
+def is_relative_date(value) -> bool:
+    return isinstance(value, str) and value.strip().lower() in RELATIVE_DATES
+
+
+def resolve_date(value, name: str, reference) -> pd.Timestamp:
+    """A date parameter that may be relative to `reference` (the latest data): "next_quarter_end" is the first
+    quarter end at least four weeks after it; anything else must be an ISO date."""
+    if is_relative_date(value):
+        ref = pd.Timestamp(reference) + pd.Timedelta(weeks=4)
+        return (ref + pd.offsets.QuarterEnd(0)).normalize()
+    return parse_date(value, name)
 
 
 def parse_as_of(value) -> pd.Timestamp | None:
@@ -67,6 +86,8 @@ def check_value(name: str, value) -> None:
         if value is None or (isinstance(value, str) and value.strip().lower() in ("latest", "")):
             if name.endswith("end") or name == "end":
                 return  # an open end means "up to the latest data"
+        if name.endswith("_date") and (value is None or is_relative_date(value)):
+            return  # an optional date (None) or one relative to the latest data
         parse_date(value, name)
     elif name.endswith("_bn"):
         if value is not None:
@@ -77,6 +98,17 @@ def check_value(name: str, value) -> None:
     elif name.endswith(("_days", "_weeks", "_months")):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise InputError(f"parameter {name}={value!r} must be a whole number above zero")
+    elif name.endswith("_shape"):
+        from .scenarios import SHAPES
+
+        if value not in SHAPES:
+            raise InputError(f"parameter {name}={value!r} is not allowed: choose one of {', '.join(SHAPES)}")
+    elif name.endswith("_points"):
+        from .scenarios import parse_points
+
+        if not isinstance(value, (list, tuple)):
+            raise InputError(f"parameter {name}={value!r} must be a list of {{date, level_bn}} entries")
+        parse_points(value)
     elif name == "measure" or name.endswith("_measure"):
         from .measures import MEASURES
 

@@ -16,6 +16,14 @@ PACKAGES = ("liquidity", "pandas", "numpy", "scipy", "altair", "vl-convert-pytho
             "fredapi", "ipykernel")
 
 
+def md(text: str):
+    """Markdown for display with dollar signs kept literal: Jupyter and nbconvert read $...$ as LaTeX math, which
+    would swallow text between two amounts such as "$589bn ... $514bn"."""
+    from IPython.display import Markdown
+
+    return Markdown(text.replace("\\$", "$").replace("$", "\\$"))
+
+
 def fmt_value(value, units: str, sign: bool = False) -> str:
     """A measure value in prose by its units: bn -> $943bn, pct -> 4.22%, bp -> 18bp."""
     if units == "bn":

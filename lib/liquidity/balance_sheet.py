@@ -1,0 +1,181 @@
+"""The Fed balance-sheet identity on a weekly grid, its decomposition, and the ON RRP offset of TGA moves.
+
+Identity (H.4.1, factors affecting reserve balances): reserves = Fed assets - TGA - ON RRP - currency - other
+liabilities and capital. Weekly basis, one convention throughout:
+- reserves (WRESBAL), TGA (WTREGEN) and currency (WCURCIR) are H.4.1 week averages ending Wednesday;
+- ON RRP is the week average of the daily RRPONTSYD over the seven days ending Wednesday (weekends and holidays
+  carry the last operation, as the H.4.1 averages do);
+- Fed assets are the Wednesday level WALCL (the source has no week-average total), so the gap between the
+  Wednesday level and the week average of assets lands in "other", which is the residual that closes the identity.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import InputError, MissingSeriesError
+
+COMPONENTS = ["fed_assets", "tga", "rrp", "currency", "other"]
+LABELS = {"fed_assets": "Fed assets", "tga": "TGA", "rrp": "ON RRP", "currency": "Currency", "other": "Other (residual)"}
+
+
+def week_average(daily: pd.Series, wednesdays: pd.DatetimeIndex) -> pd.Series:
+    """Mean over the seven calendar days ending each Wednesday, days without an observation carrying the last one.
+    Weeks not fully covered by the daily series are NaN."""
+    daily = daily.dropna().sort_index()
+    if daily.empty:
+        return pd.Series(np.nan, index=wednesdays)
+    days = pd.date_range(daily.index.min(), max(daily.index.max(), wednesdays.max()), freq="D")
+    filled = daily.reindex(days).ffill()
+    filled[filled.index > daily.index.max()] = np.nan  # no carrying past the last observation
+    means = filled.rolling(7, min_periods=7).mean()
+    return means.reindex(wednesdays)
+
+
+def weekly_levels(ds) -> pd.DataFrame:
+    """Weekly frame (Wednesdays) of reserves, fed_assets, tga, rrp, currency in billions on the basis above.
+    Currency is NaN where WCURCIR is missing; weeks without reserves, assets or TGA are dropped."""
+    reserves = ds.series("WRESBAL")
+    frame = pd.DataFrame({"reserves": reserves, "fed_assets": ds.series("WALCL"), "tga": ds.series("WTREGEN")})
+    frame = frame.dropna()
+    rrp = ds.series("RRPONTSYD")
+    frame["rrp"] = week_average(rrp, frame.index)
+    frame.loc[frame.index < rrp.index.min(), "rrp"] = 0.0  # no operations before the series starts
+    frame = frame.dropna(subset=["rrp"])
+    try:
+        frame["currency"] = ds.series("WCURCIR").reindex(frame.index)
+    except MissingSeriesError:
+        frame["currency"] = np.nan
+    return frame
+
+
+def decompose(levels: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Weekly changes over (start, end]: the change in reserves and each contribution to it.
+
+    The base is the last week at or before `start`, so the first change covers the window's first week.
+    Contributions: +d fed_assets, -d tga, -d rrp, -d currency (0 where currency is unknown, which then sits in
+    other), and other = the residual, so the contributions add up to the change in reserves exactly.
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    base = levels.index[levels.index <= start]
+    if base.empty:
+        raise InputError(f"window_start {start:%Y-%m-%d} is before the weekly data start "
+                         f"({levels.index.min():%Y-%m-%d}); choose a later window_start")
+    sel = levels[(levels.index >= base.max()) & (levels.index <= end)]
+    if len(sel) < 2:
+        raise InputError(f"the window {start:%Y-%m-%d} to {end:%Y-%m-%d} holds no complete week of data; "
+                         "widen it or move it before the latest data")
+    d = sel.diff().iloc[1:]
+    out = pd.DataFrame(index=d.index)
+    out["reserves"] = d["reserves"]
+    out["fed_assets"] = d["fed_assets"]
+    out["tga"] = -d["tga"]
+    out["rrp"] = -d["rrp"]
+    out["currency"] = -d["currency"]
+    known = out["currency"].notna()
+    out["currency_known"] = known
+    out["currency"] = out["currency"].fillna(0.0)
+    out["other"] = out["reserves"] - out[["fed_assets", "tga", "rrp", "currency"]].sum(axis=1)
+    return out
+
+
+@dataclass(frozen=True)
+class Changes:
+    start: pd.Timestamp      # base week
+    end: pd.Timestamp        # last week
+    reserves: float
+    fed_assets: float
+    tga: float
+    rrp: float
+    currency: float | None   # None when WCURCIR does not cover the window (then inside `other`)
+    other: float             # change in other liabilities and capital, the residual
+
+    def check(self) -> float:
+        """Identity gap: reserves - (assets - tga - rrp - currency - other); zero up to float rounding."""
+        return self.reserves - (self.fed_assets - self.tga - self.rrp - (self.currency or 0.0) - self.other)
+
+
+def window_changes(levels: pd.DataFrame, start, end) -> Changes:
+    """Changes in levels from the base week to the last week of the window (signs as levels, not contributions)."""
+    contrib = decompose(levels, start, end)
+    base = levels.index[levels.index <= pd.Timestamp(start)].max()
+    last = contrib.index.max()
+    cur_known = bool(contrib["currency_known"].all())
+    # currency unknown in any week of the window: its known weeks go into other too, so the totals still close
+    other_contrib = contrib["other"].sum() + (0.0 if cur_known else contrib["currency"].sum())
+    return Changes(
+        start=base, end=last,
+        reserves=float(contrib["reserves"].sum()),
+        fed_assets=float(contrib["fed_assets"].sum()),
+        tga=float(-contrib["tga"].sum()),
+        rrp=float(-contrib["rrp"].sum()),
+        currency=float(-contrib["currency"].sum()) if cur_known else None,
+        other=float(-other_contrib),
+    )
+
+
+# -- the ON RRP offset -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Slope:
+    estimate: float
+    low: float
+    high: float
+    n: int
+
+    def as_dict(self) -> dict:
+        return {"estimate": self.estimate, "low": self.low, "high": self.high, "n": self.n}
+
+
+def ols_slope(x: pd.Series, y: pd.Series, level: float = 0.95) -> Slope:
+    """Slope of y on x with an intercept; interval from heteroskedasticity-robust (HC1) standard errors."""
+    frame = pd.concat([x, y], axis=1).dropna()
+    n = len(frame)
+    if n < 4:
+        return Slope(np.nan, np.nan, np.nan, n)
+    xv, yv = frame.iloc[:, 0].to_numpy(float), frame.iloc[:, 1].to_numpy(float)
+    xc = xv - xv.mean()
+    sxx = float(xc @ xc)
+    if sxx == 0:
+        return Slope(np.nan, np.nan, np.nan, n)
+    b = float(xc @ (yv - yv.mean())) / sxx
+    a = yv.mean() - b * xv.mean()
+    resid = yv - a - b * xv
+    var = float((xc ** 2) @ (resid ** 2)) / sxx ** 2 * n / (n - 2)
+    half = stats.t.ppf(0.5 + level / 2, n - 2) * np.sqrt(var)
+    return Slope(b, b - half, b + half, n)
+
+
+def offset_by_regime(levels: pd.DataFrame, ample_bn: float, start=None, end=None) -> pd.DataFrame:
+    """Share of weekly TGA changes absorbed by ON RRP (-dRRP on dTGA) and by reserves (-dReserves on dTGA),
+    in weeks when ON RRP (previous week) was above `ample_bn` ("ample") and at or below it ("near zero")."""
+    d = levels.diff()
+    prev_rrp = levels["rrp"].shift(1)
+    frame = pd.DataFrame({"dtga": d["tga"], "rrp_share": -d["rrp"], "reserves_share": -d["reserves"],
+                          "regime": np.where(prev_rrp > ample_bn, "ON RRP ample", "ON RRP near zero")},
+                         index=levels.index).iloc[1:]
+    if start is not None:
+        frame = frame[frame.index >= pd.Timestamp(start)]
+    if end is not None:
+        frame = frame[frame.index <= pd.Timestamp(end)]
+    rows = []
+    for regime, part in frame.groupby("regime"):
+        for absorber in ("rrp_share", "reserves_share"):
+            s = ols_slope(part["dtga"], part[absorber])
+            rows.append({"regime": regime, "absorbed by": "ON RRP" if absorber == "rrp_share" else "reserves",
+                         "share": s.estimate, "ci_low": s.low, "ci_high": s.high, "weeks": s.n,
+                         "from": part.index.min(), "to": part.index.max()})
+    return pd.DataFrame(rows)
+
+
+def rolling_offset(levels: pd.DataFrame, weeks: int = 26) -> pd.DataFrame:
+    """Rolling share of TGA changes absorbed by ON RRP over `weeks` weeks, with a 95% interval."""
+    d = levels.diff().dropna(subset=["tga", "rrp"])
+    rows = []
+    for i in range(weeks, len(d) + 1):
+        part = d.iloc[i - weeks:i]
+        s = ols_slope(part["tga"], -part["rrp"])
+        rows.append({"date": part.index.max(), "share": s.estimate, "ci_low": s.low, "ci_high": s.high})
+    return pd.DataFrame(rows).set_index("date") if rows else pd.DataFrame(columns=["share", "ci_low", "ci_high"])

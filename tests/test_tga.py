@@ -1,0 +1,163 @@
+"""TGA drain: the balance-sheet identity, the offset estimate, the TGA scenario engine, and the notebook."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liquidity import balance_sheet as bsh
+from liquidity import scenarios
+from liquidity.errors import InputError
+
+WEDS = pd.date_range("2025-01-01", periods=4, freq="W-WED")
+
+
+def _levels():
+    return pd.DataFrame({"reserves": [3000.0, 2950.0, 2940.0, 2990.0],
+                         "fed_assets": [6700.0, 6690.0, 6680.0, 6675.0],
+                         "tga": [700.0, 760.0, 770.0, 720.0],
+                         "rrp": [200.0, 180.0, 170.0, 160.0],
+                         "currency": [2300.0, 2301.0, 2302.0, np.nan]}, index=WEDS)
+
+
+def test_week_average_carries_weekends_and_covers_seven_days():
+    days = pd.bdate_range("2025-01-02", "2025-01-15")       # Thu 2 Jan .. Wed 15 Jan, business days
+    daily = pd.Series(np.arange(len(days), dtype=float), index=days)
+    out = bsh.week_average(daily, pd.DatetimeIndex(["2025-01-08", "2025-01-15"]))
+    # week to Wed 8 Jan: Thu 0, Fri 1, Sat 1, Sun 1, Mon 2, Tue 3, Wed 4
+    assert out.iloc[0] == pytest.approx((0 + 1 + 1 + 1 + 2 + 3 + 4) / 7)
+    assert out.iloc[1] == pytest.approx((5 + 6 + 6 + 6 + 7 + 8 + 9) / 7)
+
+
+def test_decomposition_adds_up_and_currency_gap_goes_to_other():
+    contrib = bsh.decompose(_levels(), "2025-01-01", "2025-01-22")
+    parts = contrib[["fed_assets", "tga", "rrp", "currency", "other"]].sum(axis=1)
+    assert (parts - contrib["reserves"]).abs().max() == 0
+    first = contrib.iloc[0]                                # week to 8 Jan
+    assert first["fed_assets"] == -10 and first["tga"] == -60 and first["rrp"] == 20 and first["currency"] == -1
+    assert first["other"] == pytest.approx(-50 - (-10 - 60 + 20 - 1))
+    assert not contrib["currency_known"].iloc[-1]          # currency missing in the last week: inside other
+    ch = bsh.window_changes(_levels(), "2025-01-01", "2025-01-22")
+    assert ch.tga == 20 and ch.reserves == -10 and ch.rrp == -40 and ch.currency is None
+    assert ch.check() == pytest.approx(0, abs=1e-9)
+
+
+def test_window_before_the_data_is_an_input_error():
+    with pytest.raises(InputError, match="window_start 2024-01-01 is before the weekly data start"):
+        bsh.decompose(_levels(), "2024-01-01", "2025-01-22")
+
+
+def test_ols_slope_recovers_a_known_share_with_an_interval():
+    rng = np.random.default_rng(7)
+    x = pd.Series(rng.normal(0, 50, 400))
+    y = 0.4 * x + pd.Series(rng.normal(0, 10, 400))
+    s = bsh.ols_slope(x, y)
+    assert s.low < 0.4 < s.high and abs(s.estimate - 0.4) < 0.03 and s.n == 400
+
+
+def test_offset_by_regime_splits_on_previous_week_rrp():
+    idx = pd.date_range("2024-01-03", periods=9, freq="W-WED")
+    d_tga = np.array([0, 10, -20, 30, 1700, 10, -20, 30, 5], float)
+    tga = 500 + d_tga.cumsum()
+    rrp = np.array([900, 895, 905, 890, 40, 40, 40, 40, 40], float)  # ample (half of each TGA move), then flat
+    levels = pd.DataFrame({"reserves": 3000 - d_tga.cumsum(), "fed_assets": 7000.0, "tga": tga, "rrp": rrp,
+                           "currency": 2300.0}, index=idx)
+    out = bsh.offset_by_regime(levels, 200).set_index(["regime", "absorbed by"])["share"]
+    assert out[("ON RRP ample", "ON RRP")] == pytest.approx(0.5)     # -dRRP = 0.5 x dTGA in the ample weeks
+    assert out[("ON RRP near zero", "ON RRP")] == pytest.approx(0.0)
+
+
+# -- the scenario engine, against paths computed by hand ---------------------------------------------
+def test_linear_step_and_points_tga_paths():
+    weeks = scenarios.wednesdays("2025-11-12", "2025-12-10")
+    assert list(weeks.strftime("%m-%d")) == ["11-19", "11-26", "12-03", "12-10"]
+    lin = scenarios.tga_path(scenarios.TgaSpec(800.0, pd.Timestamp("2025-12-10")), "2025-11-12", 1000.0, weeks)
+    assert lin.tolist() == pytest.approx([950.0, 900.0, 850.0, 800.0])
+    step = scenarios.tga_path(scenarios.TgaSpec(800.0, pd.Timestamp("2025-12-31"), "step",
+                                                step_date=pd.Timestamp("2025-12-01")), "2025-11-12", 1000.0, weeks)
+    assert step.tolist() == [1000.0, 1000.0, 800.0, 800.0]
+    pts = scenarios.parse_points([{"date": "2025-11-26", "level_bn": 1100}, {"date": "2025-12-03", "level_bn": 900}])
+    spec = scenarios.TgaSpec(0.0, pd.Timestamp("2025-12-31"), "points", points=pts)
+    assert scenarios.tga_path(spec, "2025-11-12", 1000.0, weeks).tolist() == pytest.approx([1050, 1100, 900, 900])
+
+
+def test_reserves_path_with_offset_floor_and_band():
+    weeks = scenarios.wednesdays("2025-11-12", "2025-12-03")
+    start = scenarios.Start(pd.Timestamp("2025-11-12"), reserves=2850.0, fed_assets=6580.0, tga=950.0, rrp=30.0)
+    tga = pd.Series([1000.0, 1050.0, 900.0], index=weeks)
+    assets = scenarios.constant_change(6580.0, weeks, -5.0)
+    out = scenarios.project_reserves(start, tga, assets, rrp_offset=0.5, rrp_floor=10.0, currency_per_week=1.0,
+                                     residual_sd=10.0, level=0.90)
+    # week 1: dTGA +50, ON RRP 30 -> 10 (floor; -20), reserves 2850 - 5 - 50 + 20 - 1 = 2814
+    # week 2: dTGA +50, ON RRP stays at the floor, reserves 2814 - 5 - 50 - 1 = 2758
+    # week 3: dTGA -150, ON RRP 10 + 75 = 85, reserves 2758 - 5 + 150 - 75 - 1 = 2827
+    assert out["rrp"].tolist() == [10.0, 10.0, 85.0]
+    assert out["reserves"].tolist() == [2814.0, 2758.0, 2827.0]
+    assert out["net_liquidity"].iloc[0] == 6575.0 - 1000.0 - 10.0
+    half = 1.6448536 * 10.0 * np.sqrt([1, 2, 3])
+    assert (out["high"] - out["reserves"]).to_numpy() == pytest.approx(half, rel=1e-6)
+
+
+def test_bad_scenario_inputs_are_named():
+    weeks = scenarios.wednesdays("2025-11-12", "2025-12-03")
+    with pytest.raises(InputError, match="tga_target_date=2025-11-01 is not after the start"):
+        scenarios.tga_path(scenarios.TgaSpec(800.0, pd.Timestamp("2025-11-01")), "2025-11-12", 1000.0, weeks)
+    with pytest.raises(InputError, match="tga_shape='wave'"):
+        scenarios.TgaSpec(800.0, pd.Timestamp("2025-12-31"), "wave")
+    with pytest.raises(InputError, match=r"tga_points\[0\]"):
+        scenarios.parse_points([{"date": "2025-12-01"}])
+    with pytest.raises(InputError, match="rrp_offset_share=2"):
+        start = scenarios.Start(pd.Timestamp("2025-11-12"), 2850.0, 6580.0, 950.0, 30.0)
+        scenarios.project_reserves(start, pd.Series([1.0], index=weeks[:1]), pd.Series([1.0], index=weeks[:1]), 2)
+
+
+# -- the mirror ------------------------------------------------------------------------------------
+def test_2025_rebuild_decomposition_closes_with_a_small_residual(ds):
+    levels = bsh.weekly_levels(ds)
+    ch = bsh.window_changes(levels, "2025-07-01", "2025-11-12")
+    assert ch.start == pd.Timestamp("2025-06-25") and ch.end == pd.Timestamp("2025-11-12")
+    assert ch.check() == pytest.approx(0.0, abs=1e-9)
+    assert ch.tga == pytest.approx(953.816 - 364.375)           # WTREGEN week averages
+    assert ch.reserves == pytest.approx(2855.030 - 3369.328)    # WRESBAL
+    assert ch.currency is None                                   # WCURCIR ends 2025-06-04 in the mirror
+    assert abs(ch.other) < 0.05 * ch.tga                         # residual small against the TGA change
+    contrib = bsh.decompose(levels, "2025-07-01", "2025-11-12")
+    total = contrib[["fed_assets", "tga", "rrp", "currency", "other"]].sum(axis=1)
+    assert (total - contrib["reserves"]).abs().max() < 1e-9
+
+
+@pytest.mark.notebook
+def test_tga_drain_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
+    from liquidity import runner
+
+    report = runner.run(runner.plan(["tga_drain"], params_set="all"), formats=["ipynb"], jobs=2, out=tmp_path / "o")
+    assert all(t["status"] == "ok" for t in report.tasks), [t["error"] for t in report.tasks]
+    res = {t["paramset"]: json.loads((report.run_dir / "tga_drain" / f"{t['paramset']}.results.json").read_text())
+           for t in report.tasks}
+    assert set(res) == {"default", "rebuild_2023", "as_of_2025_11_17", "tax_spike_2026"}
+
+    d = res["default"]
+    assert (d["window_start"], d["window_end"]) == ("2025-06-25", "2025-11-12")
+    assert d["tga_change_bn"] == pytest.approx(589.441) and d["reserves_change_bn"] == pytest.approx(-514.298)
+    assert d["fed_assets_change_bn"] == pytest.approx(-81.738) and d["currency_change_bn"] is None
+    assert d["reserves_change_bn"] == pytest.approx(d["fed_assets_change_bn"] - d["tga_change_bn"]
+                                                    - d["rrp_change_bn"] - d["other_change_bn"], abs=1e-5)
+    assert d["rrp_offset_share"] == pytest.approx(-d["rrp_change_bn"] / d["tga_change_bn"], abs=1e-5)
+    assert d["tga_peak_bn"] == pytest.approx(1000.632) and d["tga_peak_date"] == "2025-10-30"
+    assert d["projection_end_date"] == "2026-09-30" and d["projected_tga_end_bn"] == pytest.approx(850.0)
+    assert d["realized_reserves_end_bn"] is None and d["projection_error_bn"] is None
+
+    r23 = res["rebuild_2023"]
+    assert r23["window_start"] == "2023-05-31" and r23["rrp_change_bn"] < -700   # ON RRP paid for the rebuild
+    assert r23["rrp_offset_share"] > 1.0 and r23["currency_change_bn"] == pytest.approx(-18.483)
+
+    nov = res["as_of_2025_11_17"]
+    assert nov["as_of"] == "2025-11-17" and nov["projection_start_date"] == "2025-11-12"
+    assert nov["projection_end_date"] == "2025-12-31" and nov["projected_tga_end_bn"] == pytest.approx(850.0)
+    assert nov["realized_reserves_end_bn"] == pytest.approx(2957.41)
+    assert nov["projection_error_bn"] == pytest.approx(nov["projected_reserves_end_bn"] - 2957.41, abs=1e-5)
+    assert nov["projected_reserves_end_low_bn"] < 2957.41 < nov["projected_reserves_end_high_bn"]
+
+    tax = res["tax_spike_2026"]
+    assert tax["projection_start_date"] == "2026-03-25" and tax["projected_tga_end_bn"] == pytest.approx(900.0)
+    assert tax["realized_reserves_end_bn"] is not None and tax["projection_error_bn"] is not None
