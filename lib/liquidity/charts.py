@@ -81,11 +81,13 @@ def titled(chart, title: str, subtitle: str | list[str]):
 
 
 def lines(frame: pd.DataFrame, y_title: str, title: str, source: str, x_title: str = "Date",
-          value_format: str = ",.1f", zero: bool = False, height: int = HEIGHT):
-    """Long frame (date, series, value) as lines with tooltips, titled, with the source as subtitle."""
-    base = alt.Chart(frame).mark_line().encode(
+          value_format: str = ",.1f", zero: bool = False, height: int = HEIGHT, y_domain=None):
+    """Long frame (date, series, value) as lines with tooltips, titled, with the source as subtitle.
+    y_domain=(low, high) fixes the axis and clips what lies outside (say so in the title or caption)."""
+    scale = alt.Scale(zero=zero) if y_domain is None else alt.Scale(domain=list(y_domain), clamp=True)
+    base = alt.Chart(frame).mark_line(clip=y_domain is not None).encode(
         x=alt.X("date:T", title=x_title),
-        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=zero)),
+        y=alt.Y("value:Q", title=y_title, scale=scale),
         color=alt.Color("series:N", title=None),
         tooltip=[alt.Tooltip("date:T", title="date"), alt.Tooltip("series:N"),
                  alt.Tooltip("value:Q", format=value_format)],

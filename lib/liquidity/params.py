@@ -11,6 +11,7 @@ Rules follow parameter names, so every notebook gets the same checks:
   *_measure, measure          a measure name of the library
   *_path, *_file              a string (existence is checked by the notebook that reads it)
   *_shape                     a path shape: linear, step or points
+  names in CHOICES            one of the listed values (e.g. qt_scenario)
   *_points                    a list of {date: YYYY-MM-DD, level_bn: number}
 """
 from __future__ import annotations
@@ -23,6 +24,11 @@ import re
 import pandas as pd
 
 from .errors import InputError
+
+CHOICES = {
+    "qt_scenario": ("as_announced", "no_end", "slower"),
+    "spread_measure": ("effr_iorb", "sofr_iorb"),
+}
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -80,7 +86,11 @@ def _number(name: str, value, allow_negative=True) -> float:
 
 def check_value(name: str, value) -> None:
     """Raise InputError naming the parameter, the value and what is allowed."""
-    if name == "as_of":
+    if name in CHOICES:
+        if value not in CHOICES[name]:
+            raise InputError(f"parameter {name}={value!r} is not allowed: choose one of {', '.join(CHOICES[name])}"
+                             f"{suggest(str(value), CHOICES[name])}")
+    elif name == "as_of":
         parse_as_of(value)
     elif _is_date_name(name):
         if value is None or (isinstance(value, str) and value.strip().lower() in ("latest", "")):

@@ -111,13 +111,14 @@ class Start:
     rrp: float
 
 
-def project_reserves(start: Start, tga: pd.Series, fed_assets: pd.Series, rrp_offset: float,
+def project_reserves(start: Start, tga: pd.Series, fed_assets: pd.Series, rrp_offset: float = 0.0,
                      rrp_floor: float = 0.0, currency_per_week: float = 0.0, residual_sd: float = 0.0,
-                     level: float = 0.90) -> pd.DataFrame:
+                     level: float = 0.90, rrp: pd.Series | None = None) -> pd.DataFrame:
     """Weekly reserves path from the identity. `tga` and `fed_assets` are levels on the projection weeks.
 
     ON RRP moves by -rrp_offset x d tga each week but not below `rrp_floor` (when it starts below the floor it
-    cannot drain further). Returns tga, fed_assets, rrp, currency_change, reserves, low, high.
+    cannot drain further); or, when an `rrp` path is given, follows it. Returns tga, fed_assets, rrp,
+    currency_change, reserves, net_liquidity, low, high.
     """
     if not 0.0 <= rrp_offset <= 1.5:
         raise InputError(f"parameter rrp_offset_share={rrp_offset!r} must be between 0 and 1.5")
@@ -126,12 +127,15 @@ def project_reserves(start: Start, tga: pd.Series, fed_assets: pd.Series, rrp_of
     weeks = tga.index
     if not fed_assets.index.equals(weeks):
         raise ValueError("tga and fed_assets paths must share the same weeks")
+    if rrp is not None and not rrp.index.equals(weeks):
+        raise ValueError("the rrp path must share the weeks of the tga path")
+    rrp_path = rrp
     rows = []
     res, assets_prev, tga_prev, rrp = start.reserves, start.fed_assets, start.tga, start.rrp
     floor = min(rrp_floor, start.rrp)
     for week in weeks:
         d_tga = tga[week] - tga_prev
-        new_rrp = max(floor, rrp - rrp_offset * d_tga)
+        new_rrp = float(rrp_path[week]) if rrp_path is not None else max(floor, rrp - rrp_offset * d_tga)
         d_rrp = new_rrp - rrp
         d_assets = fed_assets[week] - assets_prev
         res = res + d_assets - d_tga - d_rrp - currency_per_week
@@ -162,6 +166,8 @@ class CapRegime:
     end: pd.Period | None
     ust_cap: float
     mbs_cap: float
+    label: str = ""
+    total_cap: float | None = None   # a cap on total runoff: MBS paydowns count first, Treasuries fill the rest
 
 
 @dataclass(frozen=True)
@@ -221,6 +227,11 @@ def project_holdings(spec: QtSpec, start_month: pd.Period, treasuries: float, mb
             ust_runoff = 0.0
             mbs_runoff = paydown
             reinvest = paydown if ended or cap is None else 0.0   # MBS principal into bills
+        elif cap.total_cap is not None:
+            mbs_counted = min(paydown, cap.mbs_cap, cap.total_cap)
+            ust_runoff = min(cap.ust_cap, max(0.0, cap.total_cap - mbs_counted), ust)
+            mbs_runoff = paydown
+            reinvest = paydown - mbs_counted                      # above the cap: into Treasuries
         else:
             ust_runoff = min(cap.ust_cap, ust)
             mbs_runoff = paydown

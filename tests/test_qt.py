@@ -1,0 +1,118 @@
+"""QT path: month-end convention, realized runoff against the caps (mirror), the projection engine, the notebook."""
+import json
+
+import pandas as pd
+import pytest
+
+from liquidity import qt, scenarios
+from liquidity.errors import InputError
+
+P = pd.Period
+
+
+def test_month_end_level_is_the_first_wednesday_of_the_next_month():
+    weekly = pd.Series([100.0, 90.0, 80.0, 70.0, 60.0],
+                       index=pd.to_datetime(["2023-01-25", "2023-02-01", "2023-02-22", "2023-03-01", "2023-03-08"]))
+    levels = qt.month_end_levels(weekly)
+    assert levels[P("2023-01", "M")] == 90.0 and levels[P("2023-02", "M")] == 70.0
+    assert qt.month_end_dates(weekly)[P("2023-02", "M")] == pd.Timestamp("2023-03-01")
+
+
+def test_realized_runoff_flags_cap_and_short_mbs():
+    idx = pd.to_datetime(["2023-01-04", "2023-02-01", "2023-03-01", "2023-04-05"])
+    ust = pd.Series([1000.0, 940.0, 885.0, 825.0], index=idx)
+    mbs = pd.Series([500.0, 480.0, 462.0, 440.0], index=idx)
+    regimes = [scenarios.CapRegime(P("2023-01", "M"), None, 60.0, 35.0, "caps 60/35")]
+    out = qt.realized_runoff(ust, mbs, regimes)
+    assert out["ust"].tolist() == [60.0, 55.0, 60.0] and out["mbs"].tolist() == [20.0, 18.0, 22.0]
+    assert out["ust_at_cap"].tolist() == [True, True, True] and out["mbs_short"].all()
+    table = qt.by_regime(out)
+    assert table.loc["caps 60/35", "months"] == 3 and table.loc["caps 60/35", "UST max"] == 60.0
+    assert qt.paydown_rate(out, months=2) == pytest.approx((18 / 480 + 22 / 462) / 2)
+
+
+def test_projection_matches_hand_computed_schedule_with_caps_and_end():
+    spec = scenarios.QtSpec(caps=[scenarios.CapRegime(P("2025-01", "M"), None, 5.0, 35.0)], mbs_paydown_rate=0.01,
+                            qt_end=P("2025-03", "M"),
+                            purchases=[scenarios.Schedule(P("2025-03", "M"), P("2025-03", "M"), 40.0)])
+    out = scenarios.project_holdings(spec, P("2024-12", "M"), treasuries=1000.0, mbs=1000.0, other_assets=100.0,
+                                     months=3)
+    # Jan: UST 1000-5 = 995; MBS pays 10 (< cap 35) -> 990; assets 995+990+100 = 2085
+    # Feb: UST 990; MBS pays 9.9 -> 980.1; assets 2070.1
+    # Mar (QT over): MBS pays 9.801, reinvested in bills; RMP 40 -> UST 990+9.801+40 = 1039.801; MBS 970.299
+    assert out["treasuries"].tolist() == pytest.approx([995.0, 990.0, 1039.801])
+    assert out["mbs"].tolist() == pytest.approx([990.0, 980.1, 970.299])
+    assert out["fed_assets"].tolist() == pytest.approx([2085.0, 2070.1, 2110.1])
+    assert out["bills_bought"].tolist() == [0.0, 0.0, 40.0]
+
+
+def test_projection_reinvests_mbs_above_the_cap_and_applies_a_total_cap():
+    caps = [scenarios.CapRegime(P("2025-01", "M"), P("2025-01", "M"), 60.0, 35.0),
+            scenarios.CapRegime(P("2025-02", "M"), None, 60.0, 35.0, total_cap=15.0)]
+    out = scenarios.project_holdings(scenarios.QtSpec(caps=caps, mbs_paydown_rate=0.05), P("2024-12", "M"),
+                                     treasuries=500.0, mbs=1000.0, other_assets=0.0, months=2)
+    # Jan: MBS pays 50 > cap 35: 15 into Treasuries; UST 500-60+15 = 455; MBS 950; assets 1405 (runoff 95)
+    # Feb: total cap 15; MBS pays 47.5, counts 15, 32.5 into Treasuries, no Treasury runoff: UST 487.5, MBS 902.5
+    assert out["treasuries"].tolist() == pytest.approx([455.0, 487.5])
+    assert out["mbs"].tolist() == pytest.approx([950.0, 902.5])
+    assert out["fed_assets"].diff().iloc[-1] == pytest.approx(-15.0)
+
+
+def test_paydown_rate_out_of_range_is_an_input_error():
+    with pytest.raises(InputError, match="mbs_paydown_pct=20"):
+        scenarios.project_holdings(scenarios.QtSpec(caps=[], mbs_paydown_rate=0.2), P("2024-12", "M"), 1, 1, 0, 1)
+
+
+def test_rmp_schedule_first_phase_then_slower():
+    sched = qt.rmp_schedule(40, "2025-12-12", "2026-04-30", 20)
+    assert [scenarios.purchases_in(sched, P(m, "M")) for m in ("2025-11", "2025-12", "2026-04", "2026-05")] == \
+        [0.0, 40.0, 40.0, 20.0]
+
+
+def test_2023_runoff_stayed_within_the_caps_in_force(ds):
+    runoff = qt.realized_runoff(ds.measure("treasuries_held"), ds.measure("mbs_held"))
+    y2023 = runoff[(runoff.index >= P("2023-01", "M")) & (runoff.index <= P("2023-12", "M"))]
+    assert len(y2023) == 12 and (y2023["ust_cap"] == 60).all() and (y2023["mbs_cap"] == 35).all()
+    # Treasury runoff at the cap, never more than the cap plus $2bn (TIPS inflation compensation, timing)
+    assert (y2023["ust"] <= y2023["ust_cap"] + 2.0).all() and y2023["ust"].mean() <= 60.0
+    assert y2023["ust_at_cap"].all()
+    # MBS paydowns fell short of the $35bn cap every month
+    assert (y2023["mbs"] < 35).all() and y2023["mbs_short"].all()
+    # the $5bn regime from April 2025
+    assert runoff.loc[P("2025-06", "M"), "ust"] == pytest.approx(3.8, abs=0.1)
+
+
+@pytest.mark.notebook
+def test_qt_path_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
+    from liquidity import runner
+
+    report = runner.run(runner.plan(["qt_path"], params_set="all"), formats=["ipynb"], jobs=2, out=tmp_path / "o")
+    assert all(t["status"] == "ok" for t in report.tasks), [t["error"] for t in report.tasks]
+    res = {t["paramset"]: json.loads((report.run_dir / "qt_path" / f"{t['paramset']}.results.json").read_text())
+           for t in report.tasks}
+    assert {"default", "no_end", "as_of_2025_11_17", "slower_qt"} <= set(res)
+
+    d = res["default"]
+    assert d["fed_assets_bn"] == pytest.approx(6745.699) and d["holdings_date"] == "2026-08-19"
+    assert d["treasuries_bn"] + d["mbs_bn"] < d["fed_assets_bn"]
+    assert d["ust_runoff_avg_6m_bn"] < 0          # after QT: RMPs and reinvestment grow Treasury holdings
+    assert d["realized_fed_assets_end_bn"] is None and d["projection_error_bn"] is None
+
+    nov = res["as_of_2025_11_17"]
+    assert nov["fed_assets_bn"] == pytest.approx(6580.462) and nov["projection_start_month"] == "2025-10"
+    assert nov["ust_runoff_avg_6m_bn"] == pytest.approx(3.89, abs=0.05)
+    assert 14 < nov["mbs_runoff_avg_6m_bn"] < 20
+    assert nov["runoff_since_2022_06_bn"] == pytest.approx(2213.907)
+    assert nov["projection_end_date"] == "2026-07-29"
+    assert nov["realized_fed_assets_end_bn"] == pytest.approx(6738.19)
+    assert nov["projection_error_bn"] == pytest.approx(nov["projected_fed_assets_end_bn"] - 6738.19, abs=1e-5)
+    ends = nov["scenario_fed_assets_end_bn"]
+    assert ends["as_announced"] > ends["slower"] > ends["no_end"]       # ordering of the three paths
+    assert res["no_end"]["projected_fed_assets_end_bn"] == pytest.approx(ends["no_end"])
+    assert res["slower_qt"]["projected_fed_assets_end_bn"] == pytest.approx(ends["slower"])
+    # with no end, 9 months of roughly $5bn + MBS paydowns come off the October level
+    assert 6587.0 - 9 * 25 < ends["no_end"] < 6587.0 - 9 * 15
+
+    if "end_of_qt1_2019" in res:
+        q1 = res["end_of_qt1_2019"]
+        assert q1["runoff_since_2022_06_bn"] is None and q1["realized_fed_assets_end_bn"] is not None
