@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .errors import InputError, MissingSeriesError
+from .estimation import ols_slope
 
 COMPONENTS = ["fed_assets", "tga", "rrp", "currency", "other"]
 LABELS = {"fed_assets": "Fed assets", "tga": "TGA", "rrp": "ON RRP", "currency": "Currency", "other": "Other (residual)"}
@@ -118,36 +118,6 @@ def window_changes(levels: pd.DataFrame, start, end) -> Changes:
 
 
 # -- the ON RRP offset -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Slope:
-    estimate: float
-    low: float
-    high: float
-    n: int
-
-    def as_dict(self) -> dict:
-        return {"estimate": self.estimate, "low": self.low, "high": self.high, "n": self.n}
-
-
-def ols_slope(x: pd.Series, y: pd.Series, level: float = 0.95) -> Slope:
-    """Slope of y on x with an intercept; interval from heteroskedasticity-robust (HC1) standard errors."""
-    frame = pd.concat([x, y], axis=1).dropna()
-    n = len(frame)
-    if n < 4:
-        return Slope(np.nan, np.nan, np.nan, n)
-    xv, yv = frame.iloc[:, 0].to_numpy(float), frame.iloc[:, 1].to_numpy(float)
-    xc = xv - xv.mean()
-    sxx = float(xc @ xc)
-    if sxx == 0:
-        return Slope(np.nan, np.nan, np.nan, n)
-    b = float(xc @ (yv - yv.mean())) / sxx
-    a = yv.mean() - b * xv.mean()
-    resid = yv - a - b * xv
-    var = float((xc ** 2) @ (resid ** 2)) / sxx ** 2 * n / (n - 2)
-    half = stats.t.ppf(0.5 + level / 2, n - 2) * np.sqrt(var)
-    return Slope(b, b - half, b + half, n)
-
-
 def offset_by_regime(levels: pd.DataFrame, ample_bn: float, start=None, end=None) -> pd.DataFrame:
     """Share of weekly TGA changes absorbed by ON RRP (-dRRP on dTGA) and by reserves (-dReserves on dTGA),
     in weeks when ON RRP (previous week) was above `ample_bn` ("ample") and at or below it ("near zero")."""

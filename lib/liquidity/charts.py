@@ -62,6 +62,7 @@ def setup(force_mode: str | None = None) -> str:
     if "liquidity" not in alt.theme.names():
         alt.theme.register("liquidity", enable=True)(_theme)
     alt.theme.enable("liquidity")
+    alt.data_transformers.disable_max_rows()  # daily series since 2018 exceed Altair's 5000-row guard
     chosen = force_mode or mode()
     if chosen == "interactive":
         alt.renderers.register("liquidity_interactive", _interactive_renderer)

@@ -1,0 +1,128 @@
+"""Repo stress: spreads on the mirror, the demand-curve fits on synthetic curves with known parameters, the
+stress score, and the notebook through the runner."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liquidity import demand_curve as dcv
+from liquidity import stress
+
+
+def _synthetic_exp(seed=1, n=400):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(5, 18, n)
+    regime = np.where(np.arange(n) < n // 2, -25.0, -10.0)
+    a = np.where(regime == -25.0, -12.0, -6.0)
+    y = a + 80.0 * np.exp(-0.35 * x) + rng.normal(0, 1.0, n)
+    return x, y, regime
+
+
+def _synthetic_kink(seed=2, n=300, k=11.0, s=-3.0):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(6, 16, n)
+    regime = np.where(np.arange(n) < n // 3, -20.0, -15.0)
+    a = np.where(regime == -20.0, -9.0, -7.0)
+    y = a + s * np.minimum(x - k, 0) + rng.normal(0, 1.0, n)
+    return x, y, regime
+
+
+def test_spreads_on_the_mirror_match_published_prints(ds):
+    s = ds.measure("sofr_iorb")
+    assert s[pd.Timestamp("2025-10-31")] == pytest.approx(32.0)
+    assert s[pd.Timestamp("2019-09-17")] == pytest.approx(315.0)
+    e = ds.measure("effr_iorb")
+    assert e[pd.Timestamp("2019-09-17")] == pytest.approx(20.0)  # EFFR 2.30 against IOER 2.10
+
+
+def test_exponential_curve_recovers_known_parameters_with_regime_intercepts():
+    x, y, regime = _synthetic_exp()
+    fit = dcv.fit_curve(x, y, regime)
+    assert fit.b == pytest.approx(80.0, rel=0.1) and fit.c == pytest.approx(0.35, rel=0.1)
+    assert fit.intercepts[-25.0] == pytest.approx(-12.0, abs=0.6)
+    assert fit.intercepts[-10.0] == pytest.approx(-6.0, abs=0.6)
+    assert fit.latest_regime == -10.0
+    assert fit.predict([8.0])[0] == pytest.approx(-6.0 + 80 * np.exp(-0.35 * 8), abs=0.5)
+
+
+def test_kink_fit_and_bootstrap_interval_cover_the_truth():
+    x, y, regime = _synthetic_kink()
+    k = dcv.bootstrap_kink(x, y, regime, reps=150, block=5, seed=3)
+    assert k.kink == pytest.approx(11.0, abs=0.4) and k.slope == pytest.approx(-3.0, abs=0.3)
+    assert k.ci_low <= 11.0 <= k.ci_high and k.ci_high - k.ci_low < 2.0
+    assert k.slope_ci_low <= -3.0 <= k.slope_ci_high
+
+
+def test_curve_prediction_interval_covers_the_true_curve():
+    x, y, regime = _synthetic_exp(seed=5)
+    pred = dcv.bootstrap_curve_prediction(x, y, regime, [7.0, 12.0], reps=120, block=5, seed=1)
+    truth = -6.0 + 80.0 * np.exp(-0.35 * np.array([7.0, 12.0]))
+    assert ((pred["low"] <= truth) & (truth <= pred["high"])).all()
+
+
+def test_rolling_elasticity_flags_only_negative_windows_and_skips_regime_changes():
+    idx = pd.date_range("2019-01-02", periods=60, freq="W-WED")
+    ratio = np.linspace(10, 7, 60)
+    spread = np.where(np.arange(60) < 30, 0.0 + 0.01 * np.sin(np.arange(60)), -4.0 * (ratio - 8.5))
+    regime = np.where(np.arange(60) < 45, -10.0, -15.0)
+    panel = pd.DataFrame({"ratio": ratio, "spread": spread, "regime": regime}, index=idx)
+    out = dcv.rolling_elasticity(panel, 13)
+    straddling = idx[45:57]                                # windows holding weeks of both regimes are skipped
+    assert not out.index.isin(straddling).any() and idx[57] in out.index
+    assert out.loc[idx[44], "elasticity"] == pytest.approx(-4.0) and out.loc[idx[44], "negative"]
+    assert not out.loc[idx[20], "negative"]                # flat part: no slope
+
+
+def test_stress_lights_and_score_skip_missing_indicators():
+    table, score = stress.summary([
+        stress.Indicator("spread", 12.0, 10.0, 20.0), stress.Indicator("days", 5, 1, 3),
+        stress.Indicator("buffer", 300.0, 200.0, 50.0, higher_is_worse=False),
+        stress.Indicator("srf", None, 1.0, 25.0)])
+    assert table["light"].tolist() == ["amber", "red", "green", "n/a"]
+    assert score == pytest.approx(100 * (0.5 + 1 + 0) / 3)
+
+
+def test_days_above_counts_strict_excess_in_the_window():
+    days = pd.bdate_range("2025-10-01", "2025-10-31")
+    sofr = pd.Series(4.0, index=days)
+    sofr[pd.Timestamp("2025-10-31")] = 4.22
+    sofr[pd.Timestamp("2025-10-30")] = 4.00                # equal to the ceiling: not above
+    top = pd.Series([4.25, 4.00], index=pd.to_datetime(["2025-09-18", "2025-10-30"]))
+    above, observed = stress.days_above(sofr, top, 90)
+    assert above == 1 and observed == len(days)
+
+
+@pytest.mark.notebook
+def test_repo_stress_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
+    from liquidity import runner
+
+    report = runner.run(runner.plan(["repo_stress"], params_set="all"), formats=["ipynb"], jobs=2,
+                        out=tmp_path / "o")
+    assert all(t["status"] == "ok" for t in report.tasks), [t["error"] for t in report.tasks]
+    res = {t["paramset"]: json.loads((report.run_dir / "repo_stress" / f"{t['paramset']}.results.json").read_text())
+           for t in report.tasks}
+    assert {"default", "as_of_2025_11_17", "episode_2019", "sofr_curve_2025_11_17"} <= set(res)
+
+    nov = res["as_of_2025_11_17"]
+    assert nov["sofr_pct"] == 3.95 and nov["sofr_date"] == "2025-11-14" and nov["iorb_pct"] == 3.90
+    assert nov["sofr_iorb_peak_bp"] == pytest.approx(32.0) and nov["sofr_iorb_peak_date"] == "2025-10-31"
+    assert nov["srf_usage_bn"] is None and "RPONTTLD" in nov["missing"]
+    assert nov["rpontsyd_bn"] == pytest.approx(4.761)
+    assert nov["days_above_srf_rate_90d"] >= 1              # 31 Oct 2025: SOFR 4.22% above the 4.00% top
+    assert nov["reserves_gdp_pct"] == pytest.approx(2855.03 / 31098.027 * 100, rel=1e-3)
+    assert nov["kink_ci_low"] <= nov["kink_reserves_gdp_pct"] <= nov["kink_ci_high"]
+    assert nov["reserves_gdp_pct"] < nov["kink_reserves_gdp_pct"]          # below the kink in Nov 2025
+    assert nov["elasticity_ci_low"] <= nov["elasticity_bp_per_pp"] <= nov["elasticity_ci_high"]
+    assert nov["scenario_reserves_bn"] == pytest.approx(2855.03 - 300.0)
+    assert nov["scenario_spread_ci_low"] <= nov["scenario_spread_bp"] <= nov["scenario_spread_ci_high"]
+    assert 0 <= nov["stress_score"] <= 100 and nov["oos_mean_abs_error_bp"] < 10
+
+    ep = res["episode_2019"]
+    assert ep["sofr_iorb_peak_bp"] == pytest.approx(315.0) and ep["sofr_iorb_peak_date"] == "2019-09-17"
+    assert ep["iorb_pct"] == 1.80 and ep["reserves_gdp_pct"] < 7.0
+    assert ep["stress_score"] > res["default"]["stress_score"]              # 2019 was worse than now
+
+    sofr = res["sofr_curve_2025_11_17"]
+    assert sofr["spread_measure"] == "sofr_iorb" and sofr["scenario_reserves_bn"] == 2500.0
+    assert res["default"]["as_of"] == "latest" and res["default"]["sofr_date"] == "2026-08-20"
