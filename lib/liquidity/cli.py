@@ -224,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    paths.absolutize_env()
     try:
         return args.func(args)
     except InputError as exc:

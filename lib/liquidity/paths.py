@@ -59,3 +59,15 @@ def outputs_dir() -> Path:
 def mirror_dir() -> Path | None:
     env = os.environ.get("LIQUIDITY_MIRROR")
     return Path(env).expanduser().resolve() if env else None
+
+
+PATH_VARIABLES = ("LIQUIDITY_ROOT", "LIQUIDITY_CACHE", "LIQUIDITY_OUTPUTS", "LIQUIDITY_MIRROR")
+
+
+def absolutize_env() -> None:
+    """Make relative path settings absolute against the current directory, once, before kernels start: a kernel
+    runs in the notebooks folder and would otherwise read `../shared/data` against that folder."""
+    for name in PATH_VARIABLES:
+        value = os.environ.get(name)
+        if value and not Path(value).expanduser().is_absolute():
+            os.environ[name] = str(Path(value).expanduser().resolve())

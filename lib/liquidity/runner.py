@@ -272,6 +272,7 @@ class RunReport:
 def run(tasks: list[Task], formats: list[str] | None = None, jobs: int | None = None, out: Path | None = None,
         force: bool = False, show_code: bool = False, page_size: str = "A4", keep: int | None = None,
         progress=None, lock: bool = True, data_update: dict | None = None) -> RunReport:
+    paths.absolutize_env()
     formats = parse_formats(formats)
     out = Path(out) if out else paths.outputs_dir()
     jobs = jobs or os.cpu_count() or 1

@@ -1,0 +1,140 @@
+"""Episodes: event-time alignment around a day 0, episode statistics, and TGA drawdown detection."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .measures import asof_align
+
+
+# -- event time -------------------------------------------------------------------------------------------
+def business_offset(dates: pd.DatetimeIndex, day0) -> np.ndarray:
+    """Business days (Mon-Fri) from day 0 to each date: 0 on day 0, negative before."""
+    d0 = np.datetime64(pd.Timestamp(day0).date())
+    days = pd.DatetimeIndex(dates).values.astype("datetime64[D]")
+    return np.busday_count(d0, days) if len(days) else np.array([], int)
+
+
+def event_window(values: pd.Series, day0, before: int, after: int) -> pd.DataFrame:
+    """Observations from `before` business days before day 0 to `after` after it, with their offset."""
+    values = values.dropna()
+    if values.empty:
+        return pd.DataFrame(columns=["date", "offset", "value"])
+    offsets = business_offset(values.index, day0)
+    keep = (offsets >= -before) & (offsets <= after)
+    return pd.DataFrame({"date": values.index[keep], "offset": offsets[keep], "value": values.to_numpy()[keep]})
+
+
+def peak(values: pd.Series, day0, before: int, after: int, low: bool = False) -> tuple[float | None, pd.Timestamp | None]:
+    """The largest (or smallest) value in the event window and its date."""
+    win = event_window(values, day0, before, after)
+    if win.empty:
+        return None, None
+    i = win["value"].idxmin() if low else win["value"].idxmax()
+    return float(win.loc[i, "value"]), pd.Timestamp(win.loc[i, "date"])
+
+
+def value_at(values: pd.Series, date) -> tuple[float | None, pd.Timestamp | None]:
+    """The last observation on or before `date`."""
+    values = values.dropna()
+    before = values[values.index <= pd.Timestamp(date)]
+    if before.empty:
+        return None, None
+    return float(before.iloc[-1]), before.index[-1]
+
+
+def change_over(values: pd.Series, end, months: int) -> float | None:
+    """Change from the last observation on or before `end` - `months` to the last on or before `end`."""
+    v1, _ = value_at(values, end)
+    v0, _ = value_at(values, pd.Timestamp(end) - pd.DateOffset(months=months))
+    return None if v1 is None or v0 is None else v1 - v0
+
+
+def week_of(day) -> pd.Timestamp:
+    """The H.4.1 week (ending Wednesday) holding `day`."""
+    day = pd.Timestamp(day)
+    return day + pd.Timedelta(days=(2 - day.day_of_week) % 7)
+
+
+def weekly_jump(wednesday_levels: pd.Series, day0) -> tuple[float | None, pd.Timestamp | None, pd.Timestamp | None]:
+    """Change of a Wednesday-level series from the week before day 0's week to day 0's week."""
+    wk = week_of(day0)
+    levels = wednesday_levels.dropna()
+    if wk not in levels.index:
+        return None, None, None
+    prior = levels[levels.index < wk]
+    if prior.empty:
+        return None, None, None
+    return float(levels[wk] - prior.iloc[-1]), prior.index[-1], wk
+
+
+# -- TGA drawdowns ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Drawdown:
+    start: pd.Timestamp          # the peak before the fall
+    end: pd.Timestamp            # the trough
+    tga_start: float
+    tga_end: float
+
+    @property
+    def size(self) -> float:
+        return self.tga_start - self.tga_end
+
+    @property
+    def days(self) -> int:
+        return int((self.end - self.start).days)
+
+
+def detect_drawdowns(tga: pd.Series, min_size: float, min_recovery: float | None = None) -> list[Drawdown]:
+    """Falls of the TGA from a peak to a trough of at least `min_size` billions.
+
+    A peak-to-trough swing counts once the series has risen `min_recovery` (default: half of min_size) above the
+    trough, or the data end; within a fall, short rebounds smaller than that (tax days) do not split it.
+    Works on any frequency; pass weekly values for stable dates.
+    """
+    if min_size <= 0:
+        raise InputError(f"parameter drawdown_min_bn={min_size!r} must be above zero")
+    recovery = min_size / 2 if min_recovery is None else min_recovery
+    s = tga.dropna().sort_index()
+    if len(s) < 2:
+        return []
+    out: list[Drawdown] = []
+    peak_i = trough_i = 0
+    vals, idx = s.to_numpy(float), s.index
+    falling = False
+    for i in range(1, len(vals)):
+        if not falling:
+            if vals[i] > vals[peak_i]:
+                peak_i = i
+            elif vals[peak_i] - vals[i] >= recovery:
+                falling, trough_i = True, i
+        else:
+            if vals[i] < vals[trough_i]:
+                trough_i = i
+            elif vals[i] - vals[trough_i] >= recovery:
+                if vals[peak_i] - vals[trough_i] >= min_size:
+                    out.append(Drawdown(idx[peak_i], idx[trough_i], vals[peak_i], vals[trough_i]))
+                falling, peak_i = False, i
+        if not falling and vals[i] > vals[peak_i]:
+            peak_i = i
+    if falling and vals[peak_i] - vals[trough_i] >= min_size:
+        out.append(Drawdown(idx[peak_i], idx[trough_i], vals[peak_i], vals[trough_i]))
+    return out
+
+
+def change_between(values: pd.Series | None, start, end, pct: bool = False) -> float | None:
+    """Change of a series from its value on or before `start` to its value on or before `end`."""
+    if values is None:
+        return None
+    v0, d0 = value_at(values, start)
+    v1, d1 = value_at(values, end)
+    if v0 is None or v1 is None or d1 < pd.Timestamp(start):
+        return None
+    return (v1 / v0 - 1) * 100 if pct else v1 - v0
+
+
+def align_weekly(values: pd.Series, weeks: pd.DatetimeIndex) -> pd.Series:
+    return asof_align(values, weeks)
