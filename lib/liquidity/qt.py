@@ -77,10 +77,12 @@ def by_regime(runoff: pd.DataFrame) -> pd.DataFrame:
 
 
 def paydown_rate(runoff: pd.DataFrame, months: int = 6) -> float:
-    """MBS principal paid down a month as a share of the MBS stock, averaged over the last `months` months."""
+    """MBS principal paid down a month as a share of the MBS stock, averaged over the last `months` months.
+    While the Fed buys MBS (QE) holdings grow and paydowns are not observable: the estimate is then 0, which only
+    matters if runoff resumes within the projection (set mbs_paydown_pct instead)."""
     recent = runoff.dropna(subset=["mbs"]).iloc[-months:]
     stock_before = recent["mbs_level"] + recent["mbs"]
-    return float((recent["mbs"] / stock_before).mean())
+    return max(0.0, float((recent["mbs"] / stock_before).mean()))
 
 
 def rmp_schedule(first_bn: float, first_start, first_end, after_bn: float, after_end=None) -> list[Schedule]:

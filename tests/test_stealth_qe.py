@@ -1,0 +1,89 @@
+"""Stealth QE: drawdown detection on small series and on the mirror (the 2021 fall), scenario arithmetic, and
+the notebook through the runner."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liquidity import episodes as epi
+from liquidity import scenarios
+from liquidity.errors import InputError
+
+
+def test_detects_peak_to_trough_falls_above_the_size_and_ignores_small_rebounds():
+    idx = pd.date_range("2021-01-06", periods=12, freq="W-WED")
+    tga = pd.Series([1000, 1100, 900, 950, 700, 500, 560, 400, 600, 800, 790, 300], index=idx, dtype=float)
+    found = epi.detect_drawdowns(tga, min_size=300, min_recovery=150)
+    # 1100 -> 400 (the +60 rebound does not end it; +200 to 600 does), then 800 -> 300 at the end of the data
+    assert [(d.start, d.end, d.size) for d in found] == [(idx[1], idx[7], 700.0), (idx[9], idx[11], 500.0)]
+    assert epi.detect_drawdowns(tga, min_size=600, min_recovery=150)[0].tga_start == 1100
+    with pytest.raises(InputError, match="drawdown_min_bn"):
+        epi.detect_drawdowns(tga, 0)
+
+
+def test_change_between_uses_values_on_or_before_each_date():
+    s = pd.Series([100.0, 110.0, 121.0], index=pd.to_datetime(["2021-01-04", "2021-01-08", "2021-01-15"]))
+    assert epi.change_between(s, "2021-01-06", "2021-01-16") == pytest.approx(21.0)
+    assert epi.change_between(s, "2021-01-06", "2021-01-16", pct=True) == pytest.approx(21.0)
+    assert epi.change_between(None, "2021-01-06", "2021-01-16") is None
+    assert epi.change_between(s, "2020-01-01", "2021-01-16") is None   # nothing on or before the start
+
+
+def test_the_2021_drawdown_on_the_mirror(ds):
+    found = epi.detect_drawdowns(ds.series("WTREGEN"), 300, 150)
+    d21 = [d for d in found if d.end.year == 2021]
+    assert len(d21) == 1
+    d = d21[0]
+    assert d.start == pd.Timestamp("2021-01-06") and d.end == pd.Timestamp("2021-10-13")
+    assert d.tga_start == pytest.approx(1669.327) and d.tga_end == pytest.approx(77.858)
+    assert 1500 < d.size < 1700                                    # "the 2021 fall from about $1.6tn"
+    assert any(d.start.year == 2023 for d in found) and any(d.end.year == 2025 for d in found)
+
+
+def test_scenario_tga_release_and_rmps_add_up_to_reserves():
+    # TGA release of 100 and 40 of bills bought; ON RRP takes half of each TGA change back (a TGA fall of 25 a
+    # week sends 12.5 a week into ON RRP): reserves rise by 100 + 40 - 50 - 4 of currency
+    weeks = scenarios.wednesdays("2025-11-12", "2025-12-10")
+    start = scenarios.Start(pd.Timestamp("2025-11-12"), 2850.0, 6580.0, 950.0, 0.0)
+    tga = scenarios.tga_path(scenarios.TgaSpec(850.0, pd.Timestamp("2025-12-10")), "2025-11-12", 950.0, weeks)
+    assets = pd.Series(6580.0 + np.array([10.0, 20.0, 30.0, 40.0]), index=weeks)
+    out = scenarios.project_reserves(start, tga, assets, rrp_offset=0.5, currency_per_week=1.0)
+    assert out["rrp"].tolist() == pytest.approx([12.5, 25.0, 37.5, 50.0])
+    assert out["reserves"].iloc[-1] == pytest.approx(2850 + 100 + 40 - 50 - 4)
+    assert out["net_liquidity"].iloc[-1] == pytest.approx(6620 - 850 - 50)
+
+
+@pytest.mark.notebook
+def test_stealth_qe_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
+    from liquidity import runner
+
+    report = runner.run(runner.plan(["stealth_qe"], params_set="all"), formats=["ipynb"], jobs=2, out=tmp_path / "o")
+    assert all(t["status"] == "ok" for t in report.tasks), [t["error"] for t in report.tasks]
+    res = {t["paramset"]: json.loads((report.run_dir / "stealth_qe" / f"{t['paramset']}.results.json").read_text())
+           for t in report.tasks}
+    assert {"default", "as_of_2025_11_17", "episode_2021", "no_rmp_2025_11_17"} <= set(res)
+
+    d = res["default"]
+    e21 = [e for e in d["episodes"] if e["start"] == "2021-01-06"]
+    assert len(e21) == 1 and e21[0]["end"] == "2021-10-13" and e21[0]["tga_start_bn"] == pytest.approx(1669.327)
+    assert e21[0]["reserves_change_bn"] > 1000 and e21[0]["sp500_change_pct"] is not None
+    assert set(d["episodes"][0]) == {"start", "end", "tga_start_bn", "tga_end_bn", "reserves_change_bn",
+                                     "net_liquidity_change_bn", "sp500_change_pct", "btc_change_pct"}
+    assert d["tga_now_bn"] == pytest.approx(963.95) and d["tga_release_bn"] == pytest.approx(963.95 - 850)
+    assert d["realized_reserves_end_bn"] is None
+
+    nov, no_rmp = res["as_of_2025_11_17"], res["no_rmp_2025_11_17"]
+    assert nov["tga_now_bn"] == pytest.approx(953.816) and nov["tga_release_bn"] == pytest.approx(103.816)
+    # $40bn a month Dec-Mar, the March round credited through the month from the end of February to 25 Mar (25 of 31 days)
+    assert nov["rmp_total_bn"] == pytest.approx(120 + 40 * 25 / 31, abs=1e-3) and no_rmp["rmp_total_bn"] == 0.0
+    assert nov["projection_end_date"] == "2026-03-25"
+    assert nov["realized_reserves_end_bn"] == pytest.approx(2993.955)
+    assert nov["projection_error_bn"] == pytest.approx(nov["projected_reserves_end_bn"] - 2993.955, abs=1e-5)
+    # RMPs are the whole difference between the two paths
+    assert nov["projected_reserves_end_bn"] - no_rmp["projected_reserves_end_bn"] == pytest.approx(nov["rmp_total_bn"],
+                                                                                                   abs=1e-4)
+
+    e = res["episode_2021"]
+    assert e["tga_now_bn"] == pytest.approx(1625.325) and e["rmp_total_bn"] == pytest.approx(480.0)
+    assert e["realized_reserves_end_bn"] is not None
