@@ -61,3 +61,34 @@ def test_type_checks_from_annotations():
     with pytest.raises(InputError, match="not bool"):
         params.check_type("x", True, "int")
     assert params.check_type("x", None, "str | None") is None
+
+
+def test_relative_path_settings_are_taken_from_the_project_root(monkeypatch, tmp_path):
+    from liquidity import paths
+
+    monkeypatch.chdir(tmp_path)                            # e.g. a kernel started in another folder
+    monkeypatch.setenv("LIQUIDITY_ROOT", str(paths._PKG_ROOT))
+    monkeypatch.setenv("LIQUIDITY_MIRROR", "../shared/data")
+    assert paths.mirror_dir() == (paths._PKG_ROOT / ".." / "shared" / "data").resolve()
+    paths.absolutize_env()
+    import os
+    assert os.environ["LIQUIDITY_MIRROR"] == str((paths._PKG_ROOT / ".." / "shared" / "data").resolve())
+
+
+def test_choice_shape_points_and_relative_date_rules():
+    import pandas as pd
+
+    from liquidity import params
+    from liquidity.errors import InputError
+
+    with pytest.raises(InputError, match=r"qt_scenario='no-end' is not allowed: choose one of as_announced, no_end, "
+                                         r"slower \(did you mean 'no_end'\?\)"):
+        params.check(qt_scenario="no-end")
+    with pytest.raises(InputError, match="tga_shape='curvy' is not allowed"):
+        params.check(tga_shape="curvy")
+    with pytest.raises(InputError, match=r"tga_points\[0\].date='2025-13-01' is not a real calendar date"):
+        params.check(tga_points=[{"date": "2025-13-01", "level_bn": 900}])
+    params.check(tga_target_date="next_quarter_end", tga_step_date=None, tga_points=[])
+    assert params.resolve_date("next_quarter_end", "d", "2026-08-12") == pd.Timestamp("2026-09-30")
+    assert params.resolve_date("next_quarter_end", "d", "2026-09-10") == pd.Timestamp("2026-12-31")
+    assert params.resolve_date("2025-12-31", "d", "2026-09-10") == pd.Timestamp("2025-12-31")

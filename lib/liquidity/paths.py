@@ -38,9 +38,18 @@ def claims_dir() -> Path:
     return data_dir() / "claims"
 
 
+def _setting(name: str) -> Path | None:
+    """A path setting; a relative value is taken from the project root (where README.md documents it), so that
+    `LIQUIDITY_MIRROR=../shared/data` means the same folder to the CLI, to a kernel in notebooks/ and to nbval."""
+    env = os.environ.get(name)
+    if not env:
+        return None
+    path = Path(env).expanduser()
+    return (path if path.is_absolute() else project_root() / path).resolve()
+
+
 def cache_dir() -> Path:
-    env = os.environ.get("LIQUIDITY_CACHE")
-    return Path(env).expanduser().resolve() if env else data_dir() / "cache"
+    return _setting("LIQUIDITY_CACHE") or data_dir() / "cache"
 
 
 def notebooks_dir() -> Path:
@@ -52,22 +61,23 @@ def params_dir() -> Path:
 
 
 def outputs_dir() -> Path:
-    env = os.environ.get("LIQUIDITY_OUTPUTS")
-    return Path(env).expanduser().resolve() if env else project_root() / "outputs"
+    return _setting("LIQUIDITY_OUTPUTS") or project_root() / "outputs"
 
 
 def mirror_dir() -> Path | None:
-    env = os.environ.get("LIQUIDITY_MIRROR")
-    return Path(env).expanduser().resolve() if env else None
+    return _setting("LIQUIDITY_MIRROR")
 
 
 PATH_VARIABLES = ("LIQUIDITY_ROOT", "LIQUIDITY_CACHE", "LIQUIDITY_OUTPUTS", "LIQUIDITY_MIRROR")
 
 
 def absolutize_env() -> None:
-    """Make relative path settings absolute against the current directory, once, before kernels start: a kernel
-    runs in the notebooks folder and would otherwise read `../shared/data` against that folder."""
-    for name in PATH_VARIABLES:
-        value = os.environ.get(name)
-        if value and not Path(value).expanduser().is_absolute():
-            os.environ[name] = str(Path(value).expanduser().resolve())
+    """Write relative path settings as absolute paths (by the rule of `_setting`) before kernels or worker
+    processes start, so that every process sees the same folders whatever its working directory."""
+    root = os.environ.get("LIQUIDITY_ROOT")
+    if root and not Path(root).expanduser().is_absolute():
+        os.environ["LIQUIDITY_ROOT"] = str(Path(root).expanduser().resolve())
+    for name in PATH_VARIABLES[1:]:
+        path = _setting(name)
+        if path is not None:
+            os.environ[name] = str(path)
