@@ -122,6 +122,8 @@ def cmd_refresh(args) -> int:
 
     out = Path(args.out) if args.out else paths.outputs_dir()
     formats = runner.parse_formats(args.formats)
+    chosen = getattr(args, "only", None) or []
+    tasks = runner.plan(chosen, all_notebooks=not chosen, params_set="all")  # bad names fail before any work
     _log_to_file(out)
     with runner.run_lock(out):
         log.info("refresh started")
@@ -136,7 +138,6 @@ def cmd_refresh(args) -> int:
             update_note = {"error": redact(str(exc))}
             log.error("data update failed, running on the cache: %s", redact(str(exc)))
             print(f"warning: data update failed, notes use the cached data: {redact(str(exc))}", file=sys.stderr)
-        tasks = runner.plan(all_notebooks=True, params_set="all")
         report = runner.run(tasks, formats=formats, jobs=args.jobs, out=out, force=args.force,
                             keep=args.keep, progress=_progress_factory(args.quiet, "run"), lock=False,
                             data_update=update_note, page_size=args.page_size)
@@ -211,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rf = sub.add_parser("refresh", help="update the data, run every notebook with every parameter set, publish")
     add_run_options(rf, notebooks=False)
+    rf.add_argument("only", nargs="*", metavar="NOTEBOOK", help="refresh only these notebooks (default: all)")
     rf.set_defaults(func=cmd_refresh, formats="ipynb,html,pdf")
 
     cl = sub.add_parser("claims", help="check a claims file against the data")

@@ -40,6 +40,8 @@ class HttpClient:
                 last = f"connection error ({_short(exc)})"
             except requests.exceptions.Timeout:
                 last = f"no answer within {self.timeout:g}s"
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+                last = f"truncated answer ({_short(exc)})"  # the connection dropped mid-body: try again
             else:
                 if resp.status_code not in RETRY_STATUS:
                     return resp

@@ -33,7 +33,8 @@ def notebook_path(name: str) -> Path:
     if stem.endswith(".ipynb"):
         stem = stem[: -len(".ipynb")]
     known = list_notebooks()
-    ok_form = raw in (stem, stem + ".ipynb") or Path(raw).resolve() == (paths.notebooks_dir() / f"{stem}.ipynb")
+    ok_form = "\x00" not in raw and (raw in (stem, stem + ".ipynb")
+                                     or Path(raw).resolve() == (paths.notebooks_dir() / f"{stem}.ipynb"))
     if not ok_form or stem not in known:
         raise InputError(f"unknown notebook {raw!r}{suggest(stem, known)}; notebooks are named by their file in "
                          f"notebooks/: {', '.join(known)}")

@@ -1,0 +1,22 @@
+"""README.md promises that must stay true: the reliability table names real tests, and every notebook is listed."""
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _section(title):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
+
+
+def test_reliability_table_matches_the_fault_tests():
+    table = re.findall(r"^\|[^|]+\|[^|]+\| `(test_\w+)` \|$", _section("Reliability"), flags=re.M)
+    defined = set(re.findall(r"^def (test_\w+)", (ROOT / "tests" / "test_faults.py").read_text(), flags=re.M))
+    assert table and set(table) == defined
+
+
+def test_every_notebook_is_in_the_readme_table():
+    listed = set(re.findall(r"^\| `(\w+)` \|", _section("What is here"), flags=re.M))
+    stored = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert stored <= listed
