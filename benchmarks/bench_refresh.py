@@ -46,7 +46,7 @@ def main() -> None:
     for task in tasks:
         nb = ROOT / "notebooks" / f"{task.notebook}.ipynb"
         executed = base / f"{task.notebook}-{task.paramset}.ipynb"
-        params = [x for k, v in task.parameters.items() for x in ("-p", k, str(v))]
+        params = ["-y", json.dumps(task.parameters)]  # JSON is YAML: lists (tga_points) keep their type
         subprocess.run([BIN / "papermill", str(nb), str(executed), *params, "--cwd", str(nb.parent)], check=True,
                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         subprocess.run([BIN / "jupyter", "nbconvert", "--to", "html", str(executed)], check=True, cwd=ROOT,
