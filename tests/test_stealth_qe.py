@@ -22,6 +22,15 @@ def test_detects_peak_to_trough_falls_above_the_size_and_ignores_small_rebounds(
         epi.detect_drawdowns(tga, 0)
 
 
+def test_rebounds_inside_a_debt_limit_period_do_not_split_a_drawdown():
+    idx = pd.date_range("2023-01-04", periods=10, freq="W-WED")
+    tga = pd.Series([600, 500, 350, 150, 400, 300, 100, 60, 400, 700], index=idx, dtype=float)
+    plain = epi.detect_drawdowns(tga, 300, 150)
+    assert [(d.start, d.end) for d in plain] == [(idx[0], idx[3]), (idx[4], idx[7])]   # split by the rebound
+    merged = epi.detect_drawdowns(tga, 300, 150, merge_within=[("2023-01-19", "2023-06-03")])
+    assert [(d.start, d.end, d.size) for d in merged] == [(idx[0], idx[7], 540.0)]
+
+
 def test_change_between_uses_values_on_or_before_each_date():
     s = pd.Series([100.0, 110.0, 121.0], index=pd.to_datetime(["2021-01-04", "2021-01-08", "2021-01-15"]))
     assert epi.change_between(s, "2021-01-06", "2021-01-16") == pytest.approx(21.0)
@@ -31,14 +40,20 @@ def test_change_between_uses_values_on_or_before_each_date():
 
 
 def test_the_2021_drawdown_on_the_mirror(ds):
-    found = epi.detect_drawdowns(ds.series("WTREGEN"), 300, 150)
+    from liquidity.events import load_events
+
+    limits = load_events(kinds={"debt_limit"})
+    found = epi.detect_drawdowns(ds.series("WTREGEN"), 300, 150, merge_within=list(zip(limits["date"], limits["end"])))
     d21 = [d for d in found if d.end.year == 2021]
     assert len(d21) == 1
     d = d21[0]
     assert d.start == pd.Timestamp("2021-01-06") and d.end == pd.Timestamp("2021-10-13")
     assert d.tga_start == pytest.approx(1669.327) and d.tga_end == pytest.approx(77.858)
     assert 1500 < d.size < 1700                                    # "the 2021 fall from about $1.6tn"
-    assert any(d.start.year == 2023 for d in found) and any(d.end.year == 2025 for d in found)
+    d23 = [d for d in found if d.end.year == 2023 and d.end.month == 6]    # the 2023 debt-limit drawdown, whole
+    assert len(d23) == 1 and d23[0].start == pd.Timestamp("2023-02-01") and d23[0].tga_end == pytest.approx(45, abs=1)
+    d25 = [d for d in found if d.end.year == 2025]
+    assert len(d25) == 1 and d25[0].end == pd.Timestamp("2025-07-16")     # not split by the April 2025 tax date
 
 
 def test_scenario_tga_release_and_rmps_add_up_to_reserves():

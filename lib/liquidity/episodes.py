@@ -88,22 +88,11 @@ class Drawdown:
         return int((self.end - self.start).days)
 
 
-def detect_drawdowns(tga: pd.Series, min_size: float, min_recovery: float | None = None) -> list[Drawdown]:
-    """Falls of the TGA from a peak to a trough of at least `min_size` billions.
-
-    A peak-to-trough swing counts once the series has risen `min_recovery` (default: half of min_size) above the
-    trough, or the data end; within a fall, short rebounds smaller than that (tax days) do not split it.
-    Works on any frequency; pass weekly values for stable dates.
-    """
-    if min_size <= 0:
-        raise InputError(f"parameter drawdown_min_bn={min_size!r} must be above zero")
-    recovery = min_size / 2 if min_recovery is None else min_recovery
-    s = tga.dropna().sort_index()
-    if len(s) < 2:
-        return []
-    out: list[Drawdown] = []
+def _swings(vals: np.ndarray, recovery: float) -> list[tuple[int, int]]:
+    """(peak, trough) index pairs: a fall starts once the series is `recovery` below its running peak and ends
+    when it has risen `recovery` above its trough (or the data end)."""
+    out: list[tuple[int, int]] = []
     peak_i = trough_i = 0
-    vals, idx = s.to_numpy(float), s.index
     falling = False
     for i in range(1, len(vals)):
         if not falling:
@@ -115,14 +104,44 @@ def detect_drawdowns(tga: pd.Series, min_size: float, min_recovery: float | None
             if vals[i] < vals[trough_i]:
                 trough_i = i
             elif vals[i] - vals[trough_i] >= recovery:
-                if vals[peak_i] - vals[trough_i] >= min_size:
-                    out.append(Drawdown(idx[peak_i], idx[trough_i], vals[peak_i], vals[trough_i]))
+                out.append((peak_i, trough_i))
                 falling, peak_i = False, i
-        if not falling and vals[i] > vals[peak_i]:
-            peak_i = i
-    if falling and vals[peak_i] - vals[trough_i] >= min_size:
-        out.append(Drawdown(idx[peak_i], idx[trough_i], vals[peak_i], vals[trough_i]))
+    if falling:
+        out.append((peak_i, trough_i))
     return out
+
+
+def detect_drawdowns(tga: pd.Series, min_size: float, min_recovery: float | None = None,
+                     merge_within: list[tuple] | None = None) -> list[Drawdown]:
+    """Falls of the TGA from a peak to a trough of at least `min_size` billions.
+
+    A fall ends once the series has risen `min_recovery` (default: half of min_size) above its trough; smaller
+    rebounds do not split it. `merge_within` takes periods (start, end), e.g. debt-limit episodes: two falls
+    are joined when the rebound between them lies inside one period and the second trough is lower (a tax-day
+    rebound inside a debt-limit drawdown). Works on any frequency; pass weekly values for stable dates.
+    """
+    if min_size <= 0:
+        raise InputError(f"parameter drawdown_min_bn={min_size!r} must be above zero")
+    recovery = min_size / 2 if min_recovery is None else min_recovery
+    if recovery <= 0:
+        raise InputError(f"parameter drawdown_recovery_bn={recovery!r} must be above zero")
+    s = tga.dropna().sort_index()
+    if len(s) < 2:
+        return []
+    vals, idx = s.to_numpy(float), s.index
+    swings = _swings(vals, recovery)
+    periods = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in (merge_within or [])]
+    merged: list[list[int]] = []
+    for peak_i, trough_i in swings:
+        if merged:
+            prev = merged[-1]
+            rebound_from, rebound_to = idx[prev[1]], idx[peak_i]
+            inside = any(a <= rebound_from and rebound_to <= b for a, b in periods)
+            if inside and vals[trough_i] < vals[prev[1]] and vals[peak_i] < vals[prev[0]]:
+                prev[1] = trough_i
+                continue
+        merged.append([peak_i, trough_i])
+    return [Drawdown(idx[p], idx[t], vals[p], vals[t]) for p, t in merged if vals[p] - vals[t] >= min_size]
 
 
 def change_between(values: pd.Series | None, start, end, pct: bool = False) -> float | None:
