@@ -126,3 +126,4 @@ def fake_server():
     server = FakeServer()
     yield server
     server.close()
+

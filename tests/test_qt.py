@@ -1,8 +1,7 @@
 """QT path: month-end convention, realized runoff against the caps (mirror), the projection engine, the notebook."""
-import json
-
 import pandas as pd
 import pytest
+from notebook_runs import run_param_sets
 
 from liquidity import qt, scenarios
 from liquidity.errors import InputError
@@ -84,12 +83,7 @@ def test_2023_runoff_stayed_within_the_caps_in_force(ds):
 
 @pytest.mark.notebook
 def test_qt_path_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
-    from liquidity import runner
-
-    report = runner.run(runner.plan(["qt_path"], params_set="all"), formats=["ipynb"], jobs=2, out=tmp_path / "o")
-    assert all(t["status"] == "ok" for t in report.tasks), [t["error"] for t in report.tasks]
-    res = {t["paramset"]: json.loads((report.run_dir / "qt_path" / f"{t['paramset']}.results.json").read_text())
-           for t in report.tasks}
+    res = run_param_sets("qt_path", tmp_path / "o")
     assert {"default", "no_end", "as_of_2025_11_17", "slower_qt"} <= set(res)
 
     d = res["default"]
@@ -116,3 +110,16 @@ def test_qt_path_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path
     if "end_of_qt1_2019" in res:
         q1 = res["end_of_qt1_2019"]
         assert q1["runoff_since_2022_06_bn"] is None and q1["realized_fed_assets_end_bn"] is not None
+
+
+def test_anchor_and_weekly_changes_put_a_monthly_path_on_the_weekly_grid():
+    idx = pd.to_datetime(["2025-10-29", "2025-11-05", "2025-11-12"])
+    a = qt.anchor(pd.Series([4200.0, 4195.0, 4194.0], index=idx), pd.Series([2090.0, 2075.0, 2074.0], index=idx),
+                  pd.Series([6590.0, 6570.0, 6568.0], index=idx))
+    assert (a.month, a.date, a.fed_assets) == (P("2025-10", "M"), pd.Timestamp("2025-11-05"), 6570.0)
+    assert a.other_assets == pytest.approx(6570.0 - 4195.0 - 2075.0)
+    # the path rises 30 from the anchor (5 Nov) to the end of November (30 Nov, 25 days later)
+    monthly = pd.Series([6600.0], index=pd.PeriodIndex(["2025-11"], freq="M"))
+    weeks = scenarios.wednesdays("2025-11-12", "2025-11-26")
+    ch = scenarios.weekly_changes(monthly, a.date, a.fed_assets, "2025-11-12", weeks)
+    assert ch.tolist() == pytest.approx([30 * 7 / 25, 30 * 14 / 25])      # changes since 12 Nov, linear in time

@@ -1,9 +1,8 @@
 """2019 replay: event-time helpers on small frames, the September 2019 figures on the mirror, the notebook."""
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_runs import run_param_sets
 
 from liquidity import episodes as epi
 
@@ -41,13 +40,7 @@ def test_september_2019_on_the_mirror(ds):
 
 @pytest.mark.notebook
 def test_replay_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
-    from liquidity import runner
-
-    report = runner.run(runner.plan(["replay_2019"], params_set="all"), formats=["ipynb"], jobs=2,
-                        out=tmp_path / "o")
-    assert all(t["status"] == "ok" for t in report.tasks), [t["error"] for t in report.tasks]
-    res = {t["paramset"]: json.loads((report.run_dir / "replay_2019" / f"{t['paramset']}.results.json").read_text())
-           for t in report.tasks}
+    res = run_param_sets("replay_2019", tmp_path / "o")
     assert {"default", "quarter_end_2025_09_30", "as_of_2025_11_17"} <= set(res)
     for r in res.values():
         assert r["sofr_peak_2019_pct"] == 5.25 and r["sofr_peak_2019_date"] == "2019-09-17"

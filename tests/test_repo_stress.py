@@ -1,10 +1,9 @@
 """Repo stress: spreads on the mirror, the demand-curve fits on synthetic curves with known parameters, the
 stress score, and the notebook through the runner."""
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_runs import run_param_sets
 
 from liquidity import demand_curve as dcv
 from liquidity import stress
@@ -95,13 +94,7 @@ def test_days_above_counts_strict_excess_in_the_window():
 
 @pytest.mark.notebook
 def test_repo_stress_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
-    from liquidity import runner
-
-    report = runner.run(runner.plan(["repo_stress"], params_set="all"), formats=["ipynb"], jobs=2,
-                        out=tmp_path / "o")
-    assert all(t["status"] == "ok" for t in report.tasks), [t["error"] for t in report.tasks]
-    res = {t["paramset"]: json.loads((report.run_dir / "repo_stress" / f"{t['paramset']}.results.json").read_text())
-           for t in report.tasks}
+    res = run_param_sets("repo_stress", tmp_path / "o")
     assert {"default", "as_of_2025_11_17", "episode_2019", "sofr_curve_2025_11_17"} <= set(res)
 
     nov = res["as_of_2025_11_17"]

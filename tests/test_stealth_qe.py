@@ -1,10 +1,9 @@
 """Stealth QE: drawdown detection on small series and on the mirror (the 2021 fall), scenario arithmetic, and
 the notebook through the runner."""
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_runs import run_param_sets
 
 from liquidity import episodes as epi
 from liquidity import scenarios
@@ -71,12 +70,7 @@ def test_scenario_tga_release_and_rmps_add_up_to_reserves():
 
 @pytest.mark.notebook
 def test_stealth_qe_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
-    from liquidity import runner
-
-    report = runner.run(runner.plan(["stealth_qe"], params_set="all"), formats=["ipynb"], jobs=2, out=tmp_path / "o")
-    assert all(t["status"] == "ok" for t in report.tasks), [t["error"] for t in report.tasks]
-    res = {t["paramset"]: json.loads((report.run_dir / "stealth_qe" / f"{t['paramset']}.results.json").read_text())
-           for t in report.tasks}
+    res = run_param_sets("stealth_qe", tmp_path / "o")
     assert {"default", "as_of_2025_11_17", "episode_2021", "no_rmp_2025_11_17"} <= set(res)
 
     d = res["default"]

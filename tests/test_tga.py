@@ -1,9 +1,8 @@
 """TGA drain: the balance-sheet identity, the offset estimate, the TGA scenario engine, and the notebook."""
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_runs import run_param_sets
 
 from liquidity import balance_sheet as bsh
 from liquidity import scenarios
@@ -128,12 +127,7 @@ def test_2025_rebuild_decomposition_closes_with_a_small_residual(ds):
 
 @pytest.mark.notebook
 def test_tga_drain_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
-    from liquidity import runner
-
-    report = runner.run(runner.plan(["tga_drain"], params_set="all"), formats=["ipynb"], jobs=2, out=tmp_path / "o")
-    assert all(t["status"] == "ok" for t in report.tasks), [t["error"] for t in report.tasks]
-    res = {t["paramset"]: json.loads((report.run_dir / "tga_drain" / f"{t['paramset']}.results.json").read_text())
-           for t in report.tasks}
+    res = run_param_sets("tga_drain", tmp_path / "o")
     assert set(res) == {"default", "rebuild_2023", "as_of_2025_11_17", "tax_spike_2026"}
 
     d = res["default"]

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .measures import asof_align
 
 
 # -- event time -------------------------------------------------------------------------------------------
@@ -153,7 +152,3 @@ def change_between(values: pd.Series | None, start, end, pct: bool = False) -> f
     if v0 is None or v1 is None or d1 < pd.Timestamp(start):
         return None
     return (v1 / v0 - 1) * 100 if pct else v1 - v0
-
-
-def align_weekly(values: pd.Series, weeks: pd.DatetimeIndex) -> pd.Series:
-    return asof_align(values, weeks)

@@ -8,6 +8,8 @@ month can show runoff a little above the cap.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .events import load_events
@@ -30,6 +32,29 @@ def month_end_dates(weekly: pd.Series) -> pd.Series:
     first = dates.groupby(weekly.index.to_period("M")).first()
     first.index = first.index - 1
     return first
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Month-end levels a projection starts from: the newest month with Treasuries, MBS and total assets."""
+    month: pd.Period
+    date: pd.Timestamp          # the Wednesday observed (first of the next month)
+    treasuries: float
+    mbs: float
+    fed_assets: float
+
+    @property
+    def other_assets(self) -> float:
+        return self.fed_assets - self.treasuries - self.mbs
+
+
+def anchor(treasuries: pd.Series, mbs: pd.Series, fed_assets: pd.Series) -> Anchor:
+    levels = pd.DataFrame({"ust": month_end_levels(treasuries), "mbs": month_end_levels(mbs),
+                           "assets": month_end_levels(fed_assets)}).dropna()
+    month = levels.index.max()
+    row = levels.loc[month]
+    return Anchor(month, month_end_dates(fed_assets)[month], float(row["ust"]), float(row["mbs"]),
+                  float(row["assets"]))
 
 
 def cap_regimes() -> list[CapRegime]:

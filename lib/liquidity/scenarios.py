@@ -110,6 +110,13 @@ class Start:
     tga: float
     rrp: float
 
+    @classmethod
+    def from_levels(cls, levels: pd.DataFrame) -> "Start":
+        """The last week of `balance_sheet.weekly_levels`."""
+        row = levels.iloc[-1]
+        return cls(levels.index[-1], float(row["reserves"]), float(row["fed_assets"]), float(row["tga"]),
+                   float(row["rrp"]))
+
 
 def project_reserves(start: Start, tga: pd.Series, fed_assets: pd.Series, rrp_offset: float = 0.0,
                      rrp_floor: float = 0.0, currency_per_week: float = 0.0, residual_sd: float = 0.0,
@@ -243,6 +250,13 @@ def project_holdings(spec: QtSpec, start_month: pd.Period, treasuries: float, mb
                      "mbs_reinvested": reinvest, "ust_runoff": ust_runoff, "mbs_runoff": mbs_runoff,
                      "fed_assets": ust + mbs_stock + other_assets})
     return pd.DataFrame(rows).set_index("month")
+
+
+def weekly_changes(monthly: pd.Series, anchor_date, anchor_level: float, last, weeks: pd.DatetimeIndex) -> pd.Series:
+    """Changes since the week `last` on each projection week, of a monthly path anchored at (anchor_date,
+    anchor_level): what a weekly engine adds to its own starting level."""
+    path = monthly_to_weekly(monthly, anchor_date, anchor_level, weeks.insert(0, pd.Timestamp(last)))
+    return path.iloc[1:] - path.iloc[0]
 
 
 def monthly_to_weekly(monthly: pd.Series, start_date, start_level: float, weeks: pd.DatetimeIndex) -> pd.Series:
