@@ -30,7 +30,7 @@ def main() -> None:
     if not os.environ.get("LIQUIDITY_MIRROR"):
         sys.exit("set LIQUIDITY_MIRROR=../shared/data")
     subprocess.run([BIN / "liquidity", "data", "update", "--quiet"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    from liquidity import runner
+    from liquidity.publish import runner
 
     tasks = runner.plan(all_notebooks=True, params_set="all")
     out = Path(tempfile.mkdtemp(prefix="bench-"))

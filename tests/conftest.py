@@ -22,6 +22,19 @@ def _mirror() -> Path | None:
 MIRROR = _mirror()
 
 
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", help="also run the long reliability tests (marker long)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--long"):
+        return
+    skip = pytest.mark.skip(reason="long reliability run: pass --long")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def mirror() -> Path:
     if MIRROR is None or not MIRROR.is_dir():
@@ -36,7 +49,7 @@ def session_cache(tmp_path_factory, mirror) -> Path:
     mp = pytest.MonkeyPatch()
     mp.setenv("LIQUIDITY_MIRROR", str(mirror))
     mp.setenv("LIQUIDITY_CACHE", str(cache))
-    from liquidity import store
+    from liquidity.data import store
 
     store.update()
     mp.undo()

@@ -1,7 +1,7 @@
 """Running a notebook's parameter sets in tests."""
 import json
 
-from liquidity import runner
+from liquidity.publish import runner
 
 
 def run_param_sets(notebook: str, out) -> dict[str, dict]:

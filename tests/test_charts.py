@@ -4,7 +4,7 @@ import re
 import altair as alt
 import pandas as pd
 
-from liquidity import charts
+from liquidity.publish import charts
 
 
 def _bundle(chart):

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from liquidity.claims import Claim, compute_stat, evaluate, load_claims, run_claims
-from liquidity.errors import InputError
+from liquidity.models.claims import Claim, compute_stat, evaluate, load_claims, run_claims
+from liquidity.core.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = pd.Series([100.0, 110.0, 90.0, 120.0], index=pd.to_datetime(["2025-01-01", "2025-01-08", "2025-01-15",
@@ -25,13 +25,13 @@ class FakeDs:
     """A Dataset stand-in with one weekly measure ('reserves') and one daily series (SOFR)."""
 
     def __init__(self):
-        from liquidity.catalog import load_catalog
+        from liquidity.data.catalog import load_catalog
 
         self.catalog = load_catalog()
         self.daily = pd.Series([4.0, 4.1, 4.2], index=pd.to_datetime(["2025-11-25", "2025-11-26", "2025-11-28"]))
 
     def measure(self, name):
-        from liquidity.errors import MissingSeriesError
+        from liquidity.core.errors import MissingSeriesError
 
         if name == "reserves":
             return WEEK
@@ -93,7 +93,7 @@ def test_malformed_files_exit_2_with_line_and_key(tmp_path, body, message):
     with pytest.raises(InputError) as err:
         load_claims(f)
     assert message in str(err.value)
-    proc = subprocess.run([sys.executable, "-m", "liquidity.cli", "claims", str(f)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "liquidity", "claims", str(f)], capture_output=True, text=True,
                           cwd=ROOT)
     assert proc.returncode == 2 and message in proc.stderr
 
@@ -117,7 +117,7 @@ def test_cli_json_output(mirrored):
     import os
 
     example = ROOT.parent / "shared" / "examples" / "claims_example.yaml"
-    proc = subprocess.run([sys.executable, "-m", "liquidity.cli", "claims", str(example), "--format", "json"],
+    proc = subprocess.run([sys.executable, "-m", "liquidity", "claims", str(example), "--format", "json"],
                           capture_output=True, text=True, cwd=ROOT, env=os.environ.copy())
     assert proc.returncode == 0
     rows = json.loads(proc.stdout)
@@ -127,7 +127,7 @@ def test_cli_json_output(mirrored):
 
 @pytest.mark.notebook
 def test_claims_notebook_parameter_sets(mirrored, tmp_path):
-    from liquidity import runner
+    from liquidity.publish import runner
 
     report = runner.run(runner.plan(["claims_check"], params_set="all"), jobs=2, out=tmp_path / "out")
     assert all(t["status"] == "ok" for t in report.tasks), [t["error"] for t in report.tasks]

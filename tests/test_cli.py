@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def cli(*args, env=None):
     import os
 
-    return subprocess.run([sys.executable, "-m", "liquidity.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "liquidity", *args], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, **(env or {})})
 
 
@@ -53,12 +53,14 @@ def test_malformed_mirror_csv_names_the_file_and_line_and_keeps_the_cache(mirror
     (good / "fred" / "SOFR.csv").write_text("observation_date,SOFR\n2025-10-31,4.22\n")
     env = {"LIQUIDITY_MIRROR": str(good), "LIQUIDITY_CACHE": str(tmp_path / "c")}
     assert cli("data", "update", "--series", "SOFR", env=env).returncode == 0
-    before = (tmp_path / "c" / "SOFR.csv").read_bytes()
+    from liquidity.data import cache
+
+    before = cache.payload("SOFR", root=tmp_path / "c")
     (good / "fred" / "SOFR.csv").write_text("observation_date,SOFR\n2025-10-31,4.22\n2025-11-03,four\n")
     proc = cli("data", "update", "--series", "SOFR", env=env)
     assert proc.returncode == 1
     assert "malformed row at line 3" in proc.stdout and "SOFR.csv" in proc.stdout
-    assert (tmp_path / "c" / "SOFR.csv").read_bytes() == before
+    assert cache.payload("SOFR", root=tmp_path / "c") == before
 
 
 def test_rejected_fred_key_is_reported_without_the_key(fake_server, tmp_path):

@@ -3,10 +3,10 @@ import pandas as pd
 import pytest
 
 from liquidity import Dataset
-from liquidity.catalog import load_catalog
-from liquidity.dts import tga_closing_balance
-from liquidity.errors import InputError, MissingSeriesError
-from liquidity.measures import MEASURES
+from liquidity.data.catalog import load_catalog
+from liquidity.data.dts import tga_closing_balance
+from liquidity.core.errors import InputError, MissingSeriesError
+from liquidity.data.measures import MEASURES
 
 
 def test_units_are_billions(ds):

@@ -6,8 +6,8 @@ import sys
 import nbformat
 import pytest
 
-from liquidity import export
-from liquidity.errors import InputError
+from liquidity.publish import export
+from liquidity.core.errors import InputError
 
 CJK_TEXT = "美元流动性研究笔记"
 
@@ -64,14 +64,14 @@ def test_missing_browser_names_the_fix(tmp_path, monkeypatch):
 
 
 def test_run_with_pdf_and_no_browser_fails_before_any_kernel(tmp_path, monkeypatch):
-    from liquidity import runner
+    from liquidity.publish import runner
 
     monkeypatch.setenv("LIQUIDITY_CHROMIUM", str(tmp_path / "no-such-chrome"))
     out = tmp_path / "out"
     with pytest.raises(InputError, match="PDF notes need Chromium or Chrome"):
         runner.run(runner.plan(["monitor"]), formats=["pdf"], jobs=1, out=out)
     assert not out.exists() or not any(out.iterdir())
-    proc = subprocess.run([sys.executable, "-m", "liquidity.cli", "run", "monitor", "--formats", "pdf",
+    proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "monitor", "--formats", "pdf",
                            "--out", str(out), "--quiet"], capture_output=True, text=True,
                           env={**__import__("os").environ, "LIQUIDITY_CHROMIUM": str(tmp_path / "no-such-chrome")})
     assert proc.returncode == 2 and "LIQUIDITY_CHROMIUM=/path/to/chrome" in proc.stderr

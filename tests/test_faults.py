@@ -9,16 +9,17 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from fakesource import FakeSources
 
-from liquidity import cache, store
-from liquidity.dts import normalise_columns
-from liquidity.errors import InputError, LiquidityError
-from liquidity.sources import parse_fred_csv
+from liquidity.data import cache, store
+from liquidity.data.dts import normalise_columns
+from liquidity.core.errors import InputError, LiquidityError
+from liquidity.data.sources import parse_fred_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "FREDKEYMARKER-5b2e8d1c94a7f036"
@@ -37,9 +38,7 @@ def fake(mirror):
 
 
 def _bytes(sid):
-    from liquidity import paths
-
-    return (paths.cache_dir() / f"{sid}.csv").read_bytes()
+    return cache.payload(sid)
 
 
 def _seed(fake, monkeypatch, ids, source="fred-csv", api_key=None):
@@ -50,7 +49,7 @@ def _seed(fake, monkeypatch, ids, source="fred-csv", api_key=None):
 
 
 def _cli(*args, env=None, timeout=300):
-    return subprocess.run([sys.executable, "-m", "liquidity.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "liquidity", *args], capture_output=True, text=True,
                           env=env or os.environ.copy(), timeout=timeout)
 
 
@@ -159,7 +158,7 @@ def test_unknown_series_at_the_source_is_reported_missing(fake, monkeypatch):
 # -- stale data all the way to the notes ------------------------------------------------------------------
 @pytest.mark.notebook
 def test_stale_series_reach_status_manifest_and_every_affected_note(fake, monkeypatch, session_cache, tmp_path):
-    from liquidity import paths
+    from liquidity.core import paths
 
     shutil.copytree(session_cache, paths.cache_dir(), dirs_exist_ok=True)   # yesterday's good cache
     fake.use(monkeypatch)
@@ -184,22 +183,83 @@ def test_stale_series_reach_status_manifest_and_every_affected_note(fake, monkey
 
 
 # -- crash safety ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_data_update_killed_at_random_points_leaves_every_cache_file_readable(mirror, tmp_path, seed):
-    env = {**os.environ, "LIQUIDITY_MIRROR": str(mirror), "LIQUIDITY_CACHE": str(tmp_path / "cache")}
-    for attempt in range(2):   # a first full download, then a second one over it, both killed
-        proc = subprocess.Popen([sys.executable, "-m", "liquidity.cli", "data", "update", "--full", "--quiet"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(random.Random(seed * 10 + attempt).uniform(0.8, 2.5))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    files = list((tmp_path / "cache").glob("*.csv"))
-    for csv in files:
-        entry = cache.read(csv.stem, root=tmp_path / "cache")
-        assert entry is not None and entry.data is not None, csv
-        assert entry.meta.get("checksum_ok", True), csv               # never half-written
+KILLS_PER_SEED = 10
+CI_SEEDS = [1, 2, 3]                 # 30 kills in `make test`
+LONG_SEEDS = list(range(1, 21))      # 200 kills with --long (README, "Reliability")
+
+
+@pytest.fixture(scope="module")
+def two_mirrors(tmp_path_factory, mirror):
+    """Mirror A (the shared data) and mirror B (every FRED file with one more observation), and the cache text
+    each gives for every series: a full update alternating A and B changes every entry."""
+    b = tmp_path_factory.mktemp("mirror_b")
+    shutil.copytree(mirror, b, dirs_exist_ok=True)
+    for folder in [b, *[p for p in b.rglob("*") if p.is_dir()]]:
+        folder.chmod(0o755)                        # the shared mirror is read-only; its copy need not be
+    for f in (b / "fred").glob("*.csv"):
+        f.chmod(0o644)
+        series = parse_fred_csv(f.read_text(), f.stem, str(f)).dropna()
+        f.write_text(f.read_text().rstrip("\n") + f"\n{series.index.max() + pd.Timedelta(days=1):%Y-%m-%d},"
+                     f"{series.iloc[-1] + 1:g}\n")
+    texts = {}
+    for name, folder in (("A", mirror), ("B", b)):
+        root = tmp_path_factory.mktemp(f"cache_{name}")
+        env = {**os.environ, "LIQUIDITY_MIRROR": str(folder), "LIQUIDITY_CACHE": str(root)}
+        assert _cli("data", "update", "--full", "--quiet", env=env).returncode == 0
+        texts[name] = {sid: cache.payload(sid, root=root) for sid in cache.all_meta(root=root)}
+    assert all(texts["A"][s] != texts["B"][s] for s in texts["A"] if texts["A"][s] is not None and s != "TGA_DAILY")
+    return {"A": mirror, "B": b}, texts
+
+
+@contextmanager
+def busy_cpus(n=2):
+    """Two busy loops beside the test, as a loaded 2-core machine."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+
+
+def _kill_updates(two_mirrors, tmp_path, seed):
+    folders, texts = two_mirrors
+    root = tmp_path / "cache"
+    rng = random.Random(seed)
+    previous = {}                                  # what each entry held before the current run
+    with busy_cpus():
+        for k in range(KILLS_PER_SEED):
+            variant = "AB"[k % 2]
+            env = {**os.environ, "LIQUIDITY_MIRROR": str(folders[variant]), "LIQUIDITY_CACHE": str(root)}
+            proc = subprocess.Popen([sys.executable, "-m", "liquidity", "data", "update", "--full", "--quiet"],
+                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.3, 6.0))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            if not cache.db_path(root).exists():
+                continue                           # killed before the database was created: nothing to check
+            now = {sid: cache.payload(sid, root=root) for sid in cache.all_meta(root=root)}
+            for sid, text in now.items():
+                if text is None:
+                    continue
+                entry = cache.read(sid, root=root)
+                assert entry is not None and entry.meta["checksum_ok"], (seed, k, sid)   # reads back, checksum
+                assert text in (previous.get(sid), texts[variant][sid]), (seed, k, sid)  # old or new, nothing else
+            previous = now
     status = _cli("data", "status", "--format", "json", env=env)
     assert status.returncode == 0 and "Traceback" not in status.stderr
+
+
+@pytest.mark.parametrize("seed", CI_SEEDS)
+def test_data_update_killed_under_load_leaves_every_entry_old_or_new(two_mirrors, tmp_path, seed):
+    _kill_updates(two_mirrors, tmp_path, seed)
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("seed", LONG_SEEDS)
+def test_data_update_killed_200_times_under_load(two_mirrors, tmp_path, seed):
+    _kill_updates(two_mirrors, tmp_path, seed)
 
 
 @pytest.mark.notebook
@@ -211,7 +271,7 @@ def test_run_killed_at_random_points_keeps_latest_complete(mirrored, tmp_path):
     good = (out / "latest").resolve()
     rng = random.Random(7)
     for _ in range(3):
-        proc = subprocess.Popen([sys.executable, "-m", "liquidity.cli", *args], stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen([sys.executable, "-m", "liquidity", *args], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(rng.uniform(0.5, 5.0))
         os.killpg(proc.pid, signal.SIGKILL)
@@ -229,7 +289,7 @@ def test_run_killed_at_random_points_keeps_latest_complete(mirrored, tmp_path):
 
 # -- bad input, fuzzed --------------------------------------------------------------------------------------------
 def _notebooks():
-    from liquidity.notebooks import list_notebooks
+    from liquidity.publish.notebooks import list_notebooks
 
     return list_notebooks()
 
@@ -239,8 +299,8 @@ def test_fuzzed_parameters_give_a_clear_error_or_a_valid_plan(notebook):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from liquidity import runner
-    from liquidity.notebooks import declared_params
+    from liquidity.publish import runner
+    from liquidity.publish.notebooks import declared_params
 
     names = sorted(declared_params(notebook))
     values = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
@@ -266,8 +326,8 @@ def test_fuzzed_claims_files_series_ids_and_dates(tmp_path, mirrored):
     from hypothesis import strategies as st
 
     import liquidity as lq
-    from liquidity import params
-    from liquidity.claims import load_claims
+    from liquidity.publish import params
+    from liquidity.models.claims import load_claims
 
     ds = lq.Dataset()
 
@@ -305,7 +365,7 @@ def test_notebook_names_cannot_escape_the_notebooks_folder(tmp_path, name):
 
 
 def test_notebook_name_with_a_null_byte_is_an_input_error():
-    from liquidity.notebooks import notebook_path
+    from liquidity.publish.notebooks import notebook_path
 
     with pytest.raises(InputError, match="unknown notebook"):
         notebook_path("monitor\x00")
@@ -313,7 +373,7 @@ def test_notebook_name_with_a_null_byte_is_an_input_error():
 
 # -- secrets ------------------------------------------------------------------------------------------------------------
 def test_fred_key_marker_never_reaches_cache_logs_status_or_errors(fake, monkeypatch, tmp_path):
-    from liquidity import paths
+    from liquidity.core import paths
 
     fake.use(monkeypatch, api_key=MARKER)
     store.update(["WRESBAL", "IORB"], source="fred-api")

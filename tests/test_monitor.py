@@ -4,7 +4,7 @@ import json
 import pandas as pd
 import pytest
 
-from liquidity.monitor import AlertRule, change_over, evaluate_alerts
+from liquidity.models.monitor import AlertRule, change_over, evaluate_alerts
 
 
 def test_change_over_uses_the_last_observation_at_or_before_the_horizon():
@@ -26,7 +26,7 @@ def test_alerts_fire_clear_or_unknown():
 
 @pytest.mark.notebook
 def test_monitor_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
-    from liquidity import runner
+    from liquidity.publish import runner
 
     tasks = runner.plan(["monitor"], params_set="all")
     report = runner.run(tasks, formats=["ipynb", "html"], jobs=2, out=tmp_path / "out")

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 from notebook_runs import run_param_sets
 
-from liquidity import qt, scenarios
-from liquidity.errors import InputError
+from liquidity.models import qt, scenarios
+from liquidity.core.errors import InputError
 
 P = pd.Period
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from notebook_runs import run_param_sets
 
-from liquidity import episodes as epi
+from liquidity.models import episodes as epi
 
 
 def test_business_offsets_and_event_window():

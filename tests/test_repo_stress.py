@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from notebook_runs import run_param_sets
 
-from liquidity import demand_curve as dcv
-from liquidity import stress
+from liquidity.models import demand_curve as dcv
+from liquidity.models import stress
 
 
 def _synthetic_exp(seed=1, n=400):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from liquidity import runner
-from liquidity.errors import InputError, LockedError
+from liquidity.publish import runner
+from liquidity.core.errors import InputError, LockedError
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "FREDKEYMARKER-7f3a9c2e51d04b6a"
@@ -35,7 +35,7 @@ def test_bad_type_and_bad_date_order_are_rejected():
 
 def test_cli_rejects_bad_parameters_before_any_kernel_starts(tmp_path):
     out = tmp_path / "o"
-    proc = subprocess.run([sys.executable, "-m", "liquidity.cli", "run", "monitor", "-p", "start", "2025-31-12",
+    proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "monitor", "-p", "start", "2025-31-12",
                            "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2
     assert "start='2025-31-12'" in proc.stderr and "Traceback" not in proc.stderr
@@ -108,7 +108,7 @@ def test_pdf_has_title_numbers_and_charts(published):
 def test_html_renders_every_chart_with_the_network_blocked(published):
     from playwright.sync_api import sync_playwright
 
-    from liquidity.export import launch_browser
+    from liquidity.publish.export import launch_browser
 
     _, report, _ = published
     html = report.run_dir / "monitor" / "as_of_2025_11_17.html"
@@ -136,7 +136,7 @@ def test_html_renders_every_chart_with_the_network_blocked(published):
 @pytest.mark.notebook
 def test_a_failing_run_is_published_with_the_error_and_a_non_zero_exit(mirrored, tmp_path, monkeypatch):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "liquidity.cli", "run", "monitor", "--as-of", "1995-01-02",
+    proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "monitor", "--as-of", "1995-01-02",
                            "--out", str(out), "--quiet", "--formats", "ipynb,html"],
                           capture_output=True, text=True, cwd=ROOT, env={**os.environ})
     assert proc.returncode == 1
@@ -151,7 +151,7 @@ def test_a_second_run_fails_cleanly_while_the_lock_is_held(tmp_path):
         with pytest.raises(LockedError, match="another run or refresh is in progress"):
             with runner.run_lock(out):
                 pass
-        proc = subprocess.run([sys.executable, "-m", "liquidity.cli", "run", "monitor", "--out", str(out)],
+        proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "monitor", "--out", str(out)],
                               capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 3 and "another run or refresh is in progress" in proc.stderr
 
@@ -163,7 +163,7 @@ def test_a_run_killed_mid_way_leaves_latest_on_the_previous_run(mirrored, tmp_pa
     previous.mkdir(parents=True)
     (previous / "manifest.json").write_text(json.dumps({"run_id": previous.name, "notebooks": []}))
     runner.point_latest(out, previous)
-    proc = subprocess.Popen([sys.executable, "-m", "liquidity.cli", "run", "monitor", "--out", str(out), "--quiet",
+    proc = subprocess.Popen([sys.executable, "-m", "liquidity", "run", "monitor", "--out", str(out), "--quiet",
                              "--jobs", "1"], cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
@@ -197,7 +197,7 @@ def test_list_tasks_prints_json_for_schedulers():
 def test_refresh_updates_data_runs_every_set_and_then_reuses(mirror, tmp_path):
     env = {**os.environ, "LIQUIDITY_MIRROR": str(mirror), "LIQUIDITY_CACHE": str(tmp_path / "cache")}
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "liquidity.cli", "refresh", "--formats", "ipynb,html", "--out", str(out), "--quiet"]
+    cmd = [sys.executable, "-m", "liquidity", "refresh", "--formats", "ipynb,html", "--out", str(out), "--quiet"]
     first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
     assert first.returncode == 0, first.stdout + first.stderr
     manifest = json.loads((out / "latest" / "manifest.json").read_text())

@@ -4,10 +4,10 @@ import json
 import pandas as pd
 import pytest
 
-from liquidity import cache, store
-from liquidity.catalog import load_catalog
-from liquidity.errors import InputError, MissingSeriesError, SourceError
-from liquidity.sources import FiscalDataSource, FredApiSource, FredCsvSource, MirrorSource, parse_fred_csv
+from liquidity.data import cache, store
+from liquidity.data.catalog import load_catalog
+from liquidity.core.errors import InputError, MissingSeriesError, SourceError
+from liquidity.data.sources import FiscalDataSource, FredApiSource, FredCsvSource, MirrorSource, parse_fred_csv
 
 CSV = "observation_date,SOFR\n2025-10-30,3.93\n2025-10-31,4.22\n2025-11-03,.\n2025-11-04,\n2025-11-05,3.92\n"
 
@@ -68,7 +68,7 @@ def test_fred_csv_gives_up_after_bounded_retries(fake_server, monkeypatch):
 
 
 def test_429_honours_retry_after(fake_server):
-    from liquidity.http import HttpClient
+    from liquidity.data.http import HttpClient
 
     waits = []
     http = HttpClient(retries=3, backoff=0.01)
@@ -117,12 +117,11 @@ def test_failed_update_keeps_the_cache_byte_identical_and_marks_stale(fake_serve
     monkeypatch.setenv("LIQUIDITY_HTTP_RETRIES", "1")
     fake_server.responses["/fredgraph.csv"] = [(200, {}, CSV)]
     store.update(["SOFR"], source="fred-csv")
-    data_file = tmp_path / "cache" / "SOFR.csv"
-    before = data_file.read_bytes()
+    before = cache.payload("SOFR")
     fake_server.responses["/fredgraph.csv"] = [(500, {}, "down")]
     results = store.update(["SOFR"], source="fred-csv")
     assert results[0].status == "failed"
-    assert data_file.read_bytes() == before
+    assert cache.payload("SOFR") == before
     row = store.status().set_index("series").loc["SOFR"]
     assert bool(row["stale"]) and "HTTP 500" in row["reason"]
 

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from notebook_runs import run_param_sets
 
-from liquidity import episodes as epi
-from liquidity import scenarios
-from liquidity.errors import InputError
+from liquidity.models import episodes as epi
+from liquidity.models import scenarios
+from liquidity.core.errors import InputError
 
 
 def test_detects_peak_to_trough_falls_above_the_size_and_ignores_small_rebounds():
@@ -39,7 +39,7 @@ def test_change_between_uses_values_on_or_before_each_date():
 
 
 def test_the_2021_drawdown_on_the_mirror(ds):
-    from liquidity.events import load_events
+    from liquidity.data.events import load_events
 
     limits = load_events(kinds={"debt_limit"})
     found = epi.detect_drawdowns(ds.series("WTREGEN"), 300, 150, merge_within=list(zip(limits["date"], limits["end"])))

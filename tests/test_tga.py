@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from notebook_runs import run_param_sets
 
-from liquidity import balance_sheet as bsh
-from liquidity import scenarios
-from liquidity.errors import InputError
+from liquidity.models import balance_sheet as bsh
+from liquidity.models import scenarios
+from liquidity.core.errors import InputError
 
 WEDS = pd.date_range("2025-01-01", periods=4, freq="W-WED")
 

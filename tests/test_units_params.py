@@ -2,9 +2,9 @@
 import pandas as pd
 import pytest
 
-from liquidity import params
-from liquidity.errors import InputError
-from liquidity.units import fmt_bn, fmt_bp, fmt_date, fmt_pct, to_display
+from liquidity.publish import params
+from liquidity.core.errors import InputError
+from liquidity.core.units import fmt_bn, fmt_bp, fmt_date, fmt_pct, to_display
 
 
 @pytest.mark.parametrize("value,text", [(2850.3, "$2.85tn"), (943.2, "$943bn"), (-51.8, "-$52bn"), (3.172, "$3.2bn"),
@@ -64,7 +64,7 @@ def test_type_checks_from_annotations():
 
 
 def test_relative_path_settings_are_taken_from_the_project_root(monkeypatch, tmp_path):
-    from liquidity import paths
+    from liquidity.core import paths
 
     monkeypatch.chdir(tmp_path)                            # e.g. a kernel started in another folder
     monkeypatch.setenv("LIQUIDITY_ROOT", str(paths._PKG_ROOT))
@@ -78,8 +78,8 @@ def test_relative_path_settings_are_taken_from_the_project_root(monkeypatch, tmp
 def test_choice_shape_points_and_relative_date_rules():
     import pandas as pd
 
-    from liquidity import params
-    from liquidity.errors import InputError
+    from liquidity.publish import params
+    from liquidity.core.errors import InputError
 
     with pytest.raises(InputError, match=r"qt_scenario='no-end' is not allowed: choose one of as_announced, no_end, "
                                          r"slower \(did you mean 'no_end'\?\)"):

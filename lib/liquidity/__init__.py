@@ -1,12 +1,19 @@
-"""liquidity: the helper library of the US dollar liquidity research notebooks."""
+"""liquidity: the helper library of the US dollar liquidity research notebooks.
+
+Layers, imported in one direction only (tests/test_layers.py checks it):
+  core     errors, paths, dates and the clock, units, atomic writes, secrets
+  data     catalog, sources (FRED, Fiscal Data, NY Fed, mirror), cache, releases, the as-of Dataset, measures, events
+  models   the analytics: balance-sheet identity, scenario engines, QT, demand curve, episodes, stress, claims
+  publish  what readers see and how it is produced: formats and language, charts, notes, parameters, runner, CLI
+"""
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-from .dataset import Dataset  # noqa: E402
-from .errors import InputError, LiquidityError, MissingSeriesError, SourceError  # noqa: E402
-from .measures import MEASURES  # noqa: E402
-from .units import fmt_bn, fmt_bp, fmt_date, fmt_pct  # noqa: E402
+from .core.errors import InputError, LiquidityError, MissingSeriesError, SourceError  # noqa: E402
+from .core.units import fmt_bn, fmt_bp, fmt_date, fmt_pct  # noqa: E402
+from .data.dataset import Dataset  # noqa: E402
+from .data.measures import MEASURES  # noqa: E402
 
 __all__ = ["Dataset", "MEASURES", "InputError", "LiquidityError", "MissingSeriesError", "SourceError",
            "fmt_bn", "fmt_bp", "fmt_date", "fmt_pct", "__version__"]

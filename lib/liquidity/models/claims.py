@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .errors import InputError, MissingSeriesError
-from .measures import MEASURES
-from .params import parse_date
+from ..core.errors import InputError, MissingSeriesError
+from ..data.measures import MEASURES
+from ..core.dates import parse_date
 
 TOP_KEYS = {"title", "source", "claims"}
 CLAIM_KEYS = {"id", "text", "measure", "series", "date", "window", "stat", "expect", "tolerance"}
@@ -140,7 +140,7 @@ def _parse_claim(path, item, lines, seen) -> Claim:
         _fail(path, lines.get("measure", at), f"{label}: unknown measure {measure!r}; known: {', '.join(MEASURES)}")
     series = item.get("series")
     if series is not None:
-        from .catalog import load_catalog
+        from ..data.catalog import load_catalog
 
         try:
             series = load_catalog().get(str(series)).id
@@ -268,7 +268,7 @@ def compute_stat(window: pd.Series, stat: str) -> float | None:
 
 
 def run_claims(path: Path, as_of=None) -> list[Verdict]:
-    from .dataset import Dataset
+    from ..data.dataset import Dataset
 
     _, claims = load_claims(path)           # a bad file fails here, before any data is read
     ds = Dataset(as_of=as_of or "latest")

@@ -8,9 +8,9 @@ from importlib import metadata
 
 import pandas as pd
 
-from . import __version__
-from .measures import MEASURES
-from .units import fmt_bn, fmt_bp, fmt_pct
+from .. import __version__
+from ..data.measures import MEASURES
+from ..core.units import fmt_bn, fmt_bp, fmt_pct
 
 PACKAGES = ("liquidity", "pandas", "numpy", "scipy", "altair", "vl-convert-python", "papermill", "nbconvert",
             "fredapi", "ipykernel")

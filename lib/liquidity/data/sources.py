@@ -14,12 +14,12 @@ from pathlib import Path
 import fredapi
 import pandas as pd
 
-from . import paths
+from ..core import paths
 from .catalog import SeriesInfo
 from .dts import tga_closing_balance
-from .errors import InputError, MissingSeriesError, SourceError
+from ..core.errors import InputError, MissingSeriesError, SourceError
 from .http import HttpClient
-from .secrets import redact
+from ..core.secrets import redact
 
 FRED_API_URL = "https://api.stlouisfed.org/fred"
 FRED_CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"

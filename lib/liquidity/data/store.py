@@ -8,9 +8,9 @@ import pandas as pd
 
 from . import cache
 from .catalog import SeriesInfo, load_catalog
-from .errors import InputError, LiquidityError, MissingSeriesError, SourceError
+from ..core.errors import InputError, LiquidityError, MissingSeriesError, SourceError
 from .http import NoNetworkError
-from .secrets import redact
+from ..core.secrets import redact
 from .sources import NO_SOURCE_HELP, Source, default_source_name, make_source, source_serves
 
 

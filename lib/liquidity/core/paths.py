@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-_PKG_ROOT = Path(__file__).resolve().parents[2]
+_PKG_ROOT = Path(__file__).resolve().parents[3]  # lib/liquidity/core/paths.py -> the project
 
 
 def project_root() -> Path:

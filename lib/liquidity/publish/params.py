@@ -16,60 +16,22 @@ Rules follow parameter names, so every notebook gets the same checks:
 """
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
 import math
 import re
 
 import pandas as pd
 
-from .errors import InputError
+from ..core.dates import (RELATIVE_DATES, is_relative_date, parse_as_of, parse_date,  # noqa: F401
+                          resolve_date)
+from ..core.errors import InputError, suggest  # noqa: F401
+from ..data.measures import MEASURES
+from ..models.scenarios import SHAPES, parse_points
 
 CHOICES = {
     "qt_scenario": ("as_announced", "no_end", "slower"),
     "spread_measure": ("effr_iorb", "sofr_iorb"),
 }
-
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def parse_date(value, name: str = "date") -> pd.Timestamp:
-    """An ISO date (YYYY-MM-DD) or raise InputError naming the parameter."""
-    if isinstance(value, (_dt.date, pd.Timestamp)) and not isinstance(value, bool):
-        return pd.Timestamp(value).normalize()
-    if not isinstance(value, str) or not _DATE_RE.match(value.strip()):
-        raise InputError(f"parameter {name}={value!r} is not a date: use the form YYYY-MM-DD, e.g. 2025-10-31")
-    try:
-        return pd.Timestamp(_dt.date.fromisoformat(value.strip()))
-    except ValueError:
-        raise InputError(f"parameter {name}={value!r} is not a real calendar date: use YYYY-MM-DD") from None
-
-
-RELATIVE_DATES = ("next_quarter_end",)
-
-
-def is_relative_date(value) -> bool:
-    return isinstance(value, str) and value.strip().lower() in RELATIVE_DATES
-
-
-def resolve_date(value, name: str, reference) -> pd.Timestamp:
-    """A date parameter that may be relative to `reference` (the latest data): "next_quarter_end" is the first
-    quarter end at least four weeks after it; anything else must be an ISO date."""
-    if is_relative_date(value):
-        ref = pd.Timestamp(reference) + pd.Timedelta(weeks=4)
-        return (ref + pd.offsets.QuarterEnd(0)).normalize()
-    return parse_date(value, name)
-
-
-def parse_as_of(value) -> pd.Timestamp | None:
-    """'latest' (or None) means no cut; else an ISO date."""
-    if value is None or (isinstance(value, str) and value.strip().lower() == "latest"):
-        return None
-    try:
-        return parse_date(value, "as_of")
-    except InputError:
-        raise InputError(f"parameter as_of={value!r} is not allowed: use \"latest\" or a date YYYY-MM-DD") from None
-
 
 def _is_date_name(name: str) -> bool:
     return (name in ("start", "end") or name.endswith("_start") or name.endswith("_end")
@@ -109,19 +71,13 @@ def check_value(name: str, value) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise InputError(f"parameter {name}={value!r} must be a whole number above zero")
     elif name.endswith("_shape"):
-        from .scenarios import SHAPES
-
         if value not in SHAPES:
             raise InputError(f"parameter {name}={value!r} is not allowed: choose one of {', '.join(SHAPES)}")
     elif name.endswith("_points"):
-        from .scenarios import parse_points
-
         if not isinstance(value, (list, tuple)):
             raise InputError(f"parameter {name}={value!r} must be a list of {{date, level_bn}} entries")
         parse_points(value)
     elif name == "measure" or name.endswith("_measure"):
-        from .measures import MEASURES
-
         if value not in MEASURES:
             close = difflib.get_close_matches(str(value), MEASURES, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -174,6 +130,3 @@ def check_type(name: str, value, type_name: str | None) -> object:
     return value
 
 
-def suggest(name: str, known) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
-    return f" (did you mean {close[0]!r}?)" if close else ""

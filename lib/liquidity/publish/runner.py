@@ -24,11 +24,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import __version__, atomic, cache, paths
-from .catalog import load_catalog
-from .errors import InputError, LiquidityError, LockedError
+from .. import __version__
+
+from ..core import atomic, paths
+
+from ..data import cache
+from ..data.catalog import load_catalog
+from ..core.errors import InputError, LiquidityError, LockedError
 from .notebooks import list_notebooks, load_param_set, notebook_path, param_sets, read_param_file, resolve_parameters
-from .secrets import redact
+from ..core.secrets import redact
 
 FORMATS = ("ipynb", "html", "pdf")
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
@@ -159,8 +163,9 @@ def _clean_incomplete(out: Path) -> None:
 # -- fingerprints ---------------------------------------------------------------------------------------------
 def data_fingerprint() -> str:
     h = hashlib.sha256()
+    metas = cache.all_meta()
     for info in load_catalog():
-        meta = cache.read_meta(info.id) or {}
+        meta = metas.get(info.id) or {}
         h.update(f"{info.id}:{meta.get('checksum', '')}:{meta.get('stale', '')}\n".encode())
     return h.hexdigest()[:16]
 
@@ -170,7 +175,7 @@ def task_fingerprint(task: Task, data_fp: str, formats: list[str], options: dict
     h.update(notebook_path(task.notebook).read_bytes())
     h.update(json.dumps(task.parameters, sort_keys=True, default=str).encode())
     h.update(f"{data_fp}|{__version__}|{','.join(formats)}|{json.dumps(options, sort_keys=True)}".encode())
-    for mod in sorted(Path(__file__).parent.glob("*.py")):  # library code changes re-run notebooks
+    for mod in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):  # library code changes re-run notebooks
         h.update(mod.read_bytes())
     return h.hexdigest()[:16]
 
@@ -296,7 +301,7 @@ def _nullcontext():
 
 
 def _run_locked(tasks, formats, jobs, out, force, show_code, page_size, keep, progress, data_update) -> RunReport:
-    from . import store
+    from ..data import store
     from .report import git_commit, versions
 
     _clean_incomplete(out)

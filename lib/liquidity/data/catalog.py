@@ -8,20 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from pandas.tseries.holiday import USFederalHolidayCalendar
-from pandas.tseries.offsets import CustomBusinessDay
 
-from . import paths
-from .errors import InputError
-from .units import DISPLAY_UNITS, TO_DISPLAY
+from ..core import paths
+from ..core.dates import US_BUSINESS_DAY
+from ..core.errors import InputError
+from ..core.units import DISPLAY_UNITS, TO_DISPLAY
 
 OBSERVATIONS = {"wednesday_level", "week_average", "daily", "daily_7day", "quarterly"}
 FREQUENCIES = {"daily", "weekly", "quarterly"}
 SOURCES = {"fred", "fiscaldata"}
 _FIELDS = {"title", "units", "frequency", "observation", "lag", "source", "required"}
-
-# US business days (federal holidays off): the calendar of FRED's daily money-market series.
-US_BUSINESS_DAY = CustomBusinessDay(calendar=USFederalHolidayCalendar())
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 import papermill as pm
 import yaml
 
-from . import paths
-from .errors import InputError
+from ..core import paths
+from ..core.errors import InputError
 from .params import check_order, check_type, check_value, suggest
 
 

@@ -50,7 +50,7 @@ def days_above(values: pd.Series, reference: pd.Series, days: int, end=None) -> 
     """Business days within the `days` calendar days ending at `end` (default: the last value) on which
     `values` was strictly above `reference` (the reference's latest value on or before each day).
     Returns (days above, days observed)."""
-    from .measures import asof_align
+    from ..data.measures import asof_align
 
     values = values.dropna()
     end = pd.Timestamp(end) if end is not None else values.index.max()

@@ -1,6 +1,8 @@
 """Errors the suite raises on purpose. Each message names the input and the fix."""
 from __future__ import annotations
 
+import difflib
+
 
 class LiquidityError(Exception):
     """Base class: an error whose message is meant for the user, shown without a traceback."""
@@ -31,3 +33,8 @@ class LockedError(LiquidityError):
     """Another refresh holds the lock."""
 
     exit_code = 3
+
+
+def suggest(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""

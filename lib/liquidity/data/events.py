@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import yaml
 
-from . import paths
-from .errors import InputError
+from ..core import paths
+from ..core.errors import InputError
 
 KINDS = {"fed", "treasury", "market", "qt", "debt_limit", "shutdown", "tax"}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from . import atomic
-from .errors import LiquidityError
+from ..core import atomic
+from ..core.errors import LiquidityError
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZES = ("A4", "Letter")

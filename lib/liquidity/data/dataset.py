@@ -7,9 +7,9 @@ import pandas as pd
 
 from . import cache, store
 from .catalog import SeriesInfo, load_catalog
-from .errors import InputError, LiquidityError, MissingSeriesError
-from .params import parse_as_of
-from .units import to_display
+from ..core.errors import InputError, LiquidityError, MissingSeriesError
+from ..core.dates import parse_as_of
+from ..core.units import to_display
 
 _fetch_lock = threading.Lock()
 CORE_SERIES = "WALCL"  # the balance sheet: an as_of before it starts is an input error

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import InputError
+from ..core.errors import InputError
 
 SHAPES = ("linear", "step", "points")
 
@@ -54,7 +54,7 @@ class TgaSpec:
 
 def parse_points(points) -> tuple[tuple[pd.Timestamp, float], ...]:
     """[{date, level_bn}, ...] (as in a parameter file) -> sorted ((date, level), ...); clear errors otherwise."""
-    from .params import parse_date
+    from ..core.dates import parse_date
 
     out = []
     for i, p in enumerate(points or []):

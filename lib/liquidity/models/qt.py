@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .events import load_events
+from ..data.events import load_events
 from .scenarios import CapRegime, Schedule
 
 

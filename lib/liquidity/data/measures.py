@@ -9,8 +9,8 @@ from typing import Callable
 
 import pandas as pd
 
-from .errors import InputError, MissingSeriesError
-from .params import suggest
+from ..core.errors import InputError, MissingSeriesError
+from ..core.errors import suggest
 
 IOER_TO_IORB = pd.Timestamp("2021-07-29")        # IORB replaced IOER (FOMC, 28 Jul 2021)
 RRP_PLUS_5BP = (pd.Timestamp("2021-06-17"), pd.Timestamp("2024-12-18"))  # ON RRP rate = bottom + 5bp

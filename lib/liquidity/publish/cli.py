@@ -8,9 +8,11 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, paths
-from .errors import InputError, LiquidityError
-from .secrets import mask, redact
+from .. import __version__
+
+from ..core import paths
+from ..core.errors import InputError, LiquidityError
+from ..core.secrets import mask, redact
 
 log = logging.getLogger("liquidity")
 
@@ -42,7 +44,7 @@ def _table(frame) -> str:
 
 # -- data ------------------------------------------------------------------------------------------------------
 def cmd_data_update(args) -> int:
-    from . import store
+    from ..data import store
 
     results = store.update(args.series or None, source=args.source, full=args.full,
                            progress=_progress_factory(args.quiet, "data"))
@@ -59,9 +61,9 @@ def cmd_data_update(args) -> int:
 
 
 def cmd_data_status(args) -> int:
-    from . import store
-    from .sources import default_source_name
-    from .catalog import load_catalog
+    from ..data import store
+    from ..data.sources import default_source_name
+    from ..data.catalog import load_catalog
 
     frame = store.status()
     if args.format == "json":
@@ -69,9 +71,25 @@ def cmd_data_status(args) -> int:
         return 0
     print(_table(frame))
     fred_info = next(i for i in load_catalog() if i.source == "fred")
-    print(f"\ncache: {paths.cache_dir()}")
+    from ..data import cache
+
+    print(f"\ncache: {cache.db_path()}")
     print(f"default source: {default_source_name(fred_info)}; LIQUIDITY_MIRROR={os.environ.get('LIQUIDITY_MIRROR', '(not set)')}; "
           f"FRED_API_KEY={mask(os.environ.get('FRED_API_KEY'))}")
+    return 0
+
+
+def cmd_data_show(args) -> int:
+    from ..data import cache
+    from ..data.catalog import load_catalog
+
+    info = load_catalog().get(args.series)          # unknown ids: exit 2 with the known ones
+    text = cache.payload(info.id)
+    if text is None:
+        meta = cache.read_meta(info.id) or {}
+        raise InputError(f"{info.id} has no data in the cache {cache.db_path()}: "
+                         f"{meta.get('stale_reason') or 'not fetched yet'}; run `liquidity data update`")
+    sys.stdout.write(text)
     return 0
 
 
@@ -117,7 +135,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from . import runner, store
+    from . import runner
+    from ..data import store
 
     out = Path(args.out) if args.out else paths.outputs_dir()
     formats = runner.parse_formats(args.formats)
@@ -155,7 +174,7 @@ def _log_to_file(out: Path) -> None:
 
 
 def cmd_claims(args) -> int:
-    from .claims import format_verdicts, run_claims
+    from ..models.claims import format_verdicts, run_claims
 
     verdicts = run_claims(Path(args.file), as_of=args.as_of)
     print(format_verdicts(verdicts, args.format))
@@ -181,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     st = dsub.add_parser("status", help="series, source, last observation, fetched at, stale and why")
     st.add_argument("--format", choices=["table", "json"], default="table")
     st.set_defaults(func=cmd_data_status)
+    sh = dsub.add_parser("show", help="print a cached series as CSV (date,value in the units the source publishes)")
+    sh.add_argument("series", metavar="ID")
+    sh.set_defaults(func=cmd_data_show)
 
     ls = sub.add_parser("list", help="notebooks, their parameters and parameter sets")
     ls.add_argument("--format", choices=["text", "json"], default="text")

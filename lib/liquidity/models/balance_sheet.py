@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, MissingSeriesError
+from ..core.errors import InputError, MissingSeriesError
 from .estimation import ols_slope
 
 COMPONENTS = ["fed_assets", "tga", "rrp", "currency", "other"]

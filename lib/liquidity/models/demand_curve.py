@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from .errors import InputError
+from ..core.errors import InputError
 from .estimation import block_bootstrap_indices, ols_slope
-from .measures import asof_align
+from ..data.measures import asof_align
 
 
 # -- data -------------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import MissingSeriesError
-from .measures import MEASURES
+from ..core.errors import MissingSeriesError
+from ..data.measures import MEASURES
 
 HORIZONS = {"1w": pd.DateOffset(weeks=1), "1m": pd.DateOffset(months=1), "3m": pd.DateOffset(months=3)}
 

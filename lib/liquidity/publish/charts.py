@@ -15,7 +15,7 @@ import os
 import altair as alt
 import pandas as pd
 
-from .events import load_events
+from ..data.events import load_events
 
 WIDTH, HEIGHT = 640, 260
 PALETTE = ["#1f4e79", "#c0392b", "#2e8b57", "#e67e22", "#7f8c8d", "#8e44ad", "#16a085", "#d4ac0d"]

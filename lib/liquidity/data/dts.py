@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import SourceError
+from ..core.errors import SourceError
 
 CLOSING_ROW = "Treasury General Account (TGA) Closing Balance"
 OPENING_ROWS = ("Treasury General Account (TGA) Opening Balance", "Treasury General Account (TGA)",

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import requests
 
-from .errors import SourceError
-from .secrets import redact
+from ..core.errors import SourceError
+from ..core.secrets import redact
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
