@@ -20,6 +20,7 @@ def _mirror() -> Path | None:
 
 
 MIRROR = _mirror()
+FROZEN_TODAY = "2026-11-22"
 
 
 def pytest_addoption(parser):
@@ -49,6 +50,7 @@ def session_cache(tmp_path_factory, mirror) -> Path:
     mp = pytest.MonkeyPatch()
     mp.setenv("LIQUIDITY_MIRROR", str(mirror))
     mp.setenv("LIQUIDITY_CACHE", str(cache))
+    mp.setenv("LIQUIDITY_TODAY", FROZEN_TODAY)
     from liquidity.data import store
 
     store.update()
@@ -64,6 +66,7 @@ def isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("LIQUIDITY_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("LIQUIDITY_HTTP_BACKOFF", "0.01")
     monkeypatch.setenv("LIQUIDITY_HTTP_TIMEOUT", "2")
+    monkeypatch.setenv("LIQUIDITY_TODAY", FROZEN_TODAY)          # a frozen clock: no test depends on the date
     monkeypatch.delenv("FRED_API_KEY", raising=False)
     monkeypatch.delenv("LIQUIDITY_MIRROR", raising=False)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)

@@ -1,5 +1,6 @@
-"""A fake of the three live sources on 127.0.0.1: the FRED API (XML, as fredapi reads it), FRED's CSV download
-and Treasury Fiscal Data (paged JSON), serving real values (from the mirror) and misbehaving on request.
+"""A fake of the four live sources on 127.0.0.1: the FRED API (XML, as fredapi reads it, with ALFRED's real-time
+periods), FRED's CSV download, Treasury Fiscal Data (paged JSON) and the NY Fed Markets API (repo operation results
+and secured reference rates, JSON), serving real values (from the mirror) and misbehaving on request.
 
     fake = FakeSources({"WRESBAL": series_in_millions}, dts_rows)
     fake.fail("fred-csv", "WRESBAL", "500")            # the next answer for WRESBAL is a 500, then normal
@@ -8,7 +9,13 @@ and Treasury Fiscal Data (paged JSON), serving real values (from the mirror) and
 Faults: 429 (with Retry-After), 500, hang (longer than the client timeout), truncated (the body is cut off
 before its declared length), html (an HTML error page with status 200), dots (FRED's "." for missing values on
 every third date), duplicates (the last date sent twice with different values), empty (no observations),
-badkey (FRED's answer to a rejected key), unknown (FRED's answer for a series that does not exist).
+badkey (FRED's answer to a rejected key; the keyless NY Fed answers 403), unknown (FRED's answer for a series
+that does not exist; the NY Fed answers 404). For the NY Fed, "dots" sends null amounts and rates on every third
+record and "duplicates" re-publishes the last operation (same operationId) with $1bn more.
+
+NY Fed data: `nyfed_ops` are repo operations in the API's shape (see `operations_from_totals`), `nyfed_rates`
+maps sofr/tgcr/bgcr to refRates rows. The fake answers each request with the records inside its date window and
+counts the windows asked for, so chunking is visible.
 """
 from __future__ import annotations
 
@@ -26,9 +33,14 @@ HANG_SECONDS = 2.0
 
 
 class FakeSources:
-    def __init__(self, fred: dict[str, pd.Series] | None = None, dts_rows: list[dict] | None = None):
+    def __init__(self, fred: dict[str, pd.Series] | None = None, dts_rows: list[dict] | None = None,
+                 nyfed_ops: list[dict] | None = None, nyfed_rates: dict[str, list[dict]] | None = None,
+                 vintages: dict[str, list[tuple]] | None = None):
         self.fred = dict(fred or {})
         self.dts_rows = list(dts_rows or [])
+        self.nyfed_ops = list(nyfed_ops or [])
+        self.nyfed_rates = dict(nyfed_rates or {})
+        self.vintages = dict(vintages or {})       # series -> [(date, realtime_start, value), ...] (ALFRED)
         self.faults: dict[tuple[str, str], list[str]] = {}
         self.sticky: dict[tuple[str, str], str] = {}
         self.requests: list[tuple[str, str, str]] = []   # (api, series, full path)
@@ -62,6 +74,10 @@ class FakeSources:
     def fiscal_url(self) -> str:
         return self.url + "/fiscal"
 
+    @property
+    def nyfed_url(self) -> str:
+        return self.url + "/nyfed"
+
     def fail(self, api: str, series: str, *faults: str, sticky: bool = False) -> None:
         for f in faults:
             assert f in FAULTS, f
@@ -80,6 +96,7 @@ class FakeSources:
         monkeypatch.setenv("LIQUIDITY_FRED_API_URL", self.fred_api_url)
         monkeypatch.setenv("LIQUIDITY_FRED_CSV_URL", self.fred_csv_url)
         monkeypatch.setenv("LIQUIDITY_FISCALDATA_URL", self.fiscal_url)
+        monkeypatch.setenv("LIQUIDITY_NYFED_URL", self.nyfed_url)
         monkeypatch.setenv("LIQUIDITY_HTTP_TIMEOUT", str(timeout))
         monkeypatch.setenv("LIQUIDITY_HTTP_RETRIES", str(retries))
         monkeypatch.setenv("LIQUIDITY_HTTP_BACKOFF", "0.01")
@@ -112,6 +129,10 @@ class FakeSources:
             api, series = "fred-csv", q.get("id", "")
         elif url.path.startswith("/fiscal"):
             api, series = "fiscaldata", "TGA_DAILY"
+        elif url.path.startswith("/nyfed/api/rp/results/search.json"):
+            api, series = "nyfed", "repo"
+        elif url.path.startswith("/nyfed/api/rates/secured/"):
+            api, series = "nyfed", url.path.split("/")[-2]
         else:
             return self._send(h, 404, "text/plain", "not found")
         with self.lock:
@@ -127,6 +148,15 @@ class FakeSources:
             return None
         if fault == "html":
             return self._send(h, 200, "text/html", HTML_PAGE)
+        if fault == "badkey" and api == "nyfed":
+            return self._send(h, 403, "application/json", '{"error": "Forbidden"}')
+        if fault == "unknown" and api == "nyfed":
+            return self._send(h, 404, "text/plain", "Not Found")
+        if api == "nyfed":
+            body = self._nyfed(series, q, fault)
+            if body is None:
+                return self._send(h, 404, "text/plain", "Not Found")
+            return self._finish(h, fault, body, "application/json")
         if fault == "badkey":
             return self._send(h, 400, "text/xml", '<?xml version="1.0" encoding="utf-8" ?><error code="400" '
                               'message="Bad Request.  The value for variable api_key is not registered.  Read '
@@ -143,16 +173,22 @@ class FakeSources:
             start = q.get("observation_start") or q.get("cosd")
             if start:
                 values = values[values.index >= pd.Timestamp(start)]
-            obs = [(f"{d:%Y-%m-%d}", "." if pd.isna(v) else f"{v:g}") for d, v in values.items()]
+            obs = [(f"{d:%Y-%m-%d}", "." if pd.isna(v) else f"{v:.12g}") for d, v in values.items()]
             if fault == "empty":
                 obs = []
             if fault == "dots":
                 obs = [(d, "." if i % 3 == 1 else v) for i, (d, v) in enumerate(obs)]
             if fault == "duplicates" and obs:
-                obs.append((obs[-1][0], f"{float(obs[-1][1]) + 1:g}"))
-            if api == "fred-api":
+                obs.append((obs[-1][0], f"{float(obs[-1][1]) + 1:.12g}"))
+            if api == "fred-api" and q.get("realtime_start") and series in self.vintages:
+                rows = "".join(f'<observation realtime_start="{rt}" realtime_end="9999-12-31" date="{d}" '
+                               f'value="{v:.12g}"/>' for d, rt, v in self.vintages[series]
+                               if not start or d >= start)
+                obs = self.vintages[series]
+            elif api == "fred-api":
                 rows = "".join(f'<observation realtime_start="2026-01-01" realtime_end="2026-01-01" date="{d}" '
                                f'value="{v}"/>' for d, v in obs)
+            if api == "fred-api":
                 body = (f'<?xml version="1.0" encoding="utf-8" ?><observations units="lin" count="{len(obs)}">'
                         f"{rows}</observations>")
                 ctype = "text/xml"
@@ -161,6 +197,9 @@ class FakeSources:
                 if fault == "dots":
                     body = body.replace(",\n", ",.\n")
                 ctype = "text/csv"
+        return self._finish(h, fault, body, ctype)
+
+    def _finish(self, h, fault, body: str, ctype: str) -> None:
         if fault == "truncated":
             data = body.encode()
             h.send_response(200)
@@ -172,6 +211,35 @@ class FakeSources:
             h.close_connection = True
             return None
         return self._send(h, 200, ctype, body)
+
+    def _nyfed(self, dataset: str, q: dict, fault: str | None) -> str | None:
+        start, end = q.get("startDate", "0000"), q.get("endDate", "9999")
+        if dataset == "repo":
+            rows = [dict(op) for op in self.nyfed_ops if start <= op["operationDate"] <= end]
+            if fault == "dots":
+                for i, op in enumerate(rows):
+                    if i % 3 == 1:
+                        op["totalAmtAccepted"] = None
+                        op["details"] = [{**d, "amtAccepted": ""} for d in op.get("details", [])]
+            if fault == "duplicates" and rows:
+                again = dict(rows[-1])
+                again["totalAmtAccepted"] = again["totalAmtAccepted"] + 1_000_000_000
+                rows.append(again)
+            if fault == "empty":
+                rows = []
+            return json.dumps({"repo": {"operations": rows}})
+        if dataset not in self.nyfed_rates:
+            return None
+        rows = [dict(r) for r in self.nyfed_rates[dataset] if start <= r["effectiveDate"] <= end]
+        if fault == "dots":
+            for i, r in enumerate(rows):
+                if i % 3 == 1:
+                    r["percentRate"] = None
+        if fault == "duplicates" and rows:
+            rows.append({**rows[-1], "percentRate": rows[-1]["percentRate"] + 1, "revisionIndicator": "R"})
+        if fault == "empty":
+            rows = []
+        return json.dumps({"refRates": rows})
 
     def _fiscal(self, q: dict, fault: str | None) -> str:
         rows = self.dts_rows
@@ -198,3 +266,32 @@ class FakeSources:
             h.send_header(k, v)
         h.end_headers()
         h.wfile.write(data)
+
+
+def operations_from_totals(totals: pd.Series, two_a_day_from="2025-06-26") -> list[dict]:
+    """Repo operations in the NY Fed's JSON shape whose daily sums are `totals` (billions): from the date the SRF
+    added a morning operation, two a day (a quarter of the day's total in the morning), each split 60/10/30 between
+    Treasury, agency and mortgage-backed collateral. Amounts in dollars, as the API sends them."""
+    ops = []
+    for day, total in totals.dropna().items():
+        parts = [(0.25, "08:30"), (0.75, "13:45")] if day >= pd.Timestamp(two_a_day_from) else [(1.0, "13:45")]
+        for n, (share, close) in enumerate(parts):
+            amount = round(total * share * 1e9)
+            split = {"Treasury": round(amount * 0.6), "Agency": round(amount * 0.1)}
+            split["Mortgage-Backed"] = amount - split["Treasury"] - split["Agency"]
+            ops.append({"operationId": f"RP {day:%m%d%y} {n + 1}", "auctionStatus": "Results",
+                        "operationDate": f"{day:%Y-%m-%d}", "operationType": "Repo", "term": "Overnight",
+                        "closeTime": close, "totalAmtSubmitted": amount, "totalAmtAccepted": amount,
+                        "details": [{"securityType": k, "amtSubmitted": v, "amtAccepted": v} for k, v in split.items()]})
+    return ops
+
+
+def rates_from_series(rate: pd.Series, kind: str) -> list[dict]:
+    """refRates rows for a rate series (percent): percentiles at fixed distances around it, a constant volume."""
+    rows = []
+    for day, r in rate.dropna().items():
+        rows.append({"effectiveDate": f"{day:%Y-%m-%d}", "type": kind.upper(), "percentRate": r,
+                     "percentPercentile1": round(r - 0.05, 4), "percentPercentile25": round(r - 0.01, 4),
+                     "percentPercentile75": round(r + 0.01, 4), "percentPercentile99": round(r + 0.10, 4),
+                     "volumeInBillions": 2500, "revisionIndicator": ""})
+    return rows

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fakesource import FakeSources
+from fakesource import FakeSources, operations_from_totals, rates_from_series
 
 from liquidity.data import cache, store
 from liquidity.data.dts import normalise_columns
@@ -32,7 +32,9 @@ def fake(mirror):
             for sid in [p.stem for p in (mirror / "fred").glob("*.csv")]}
     rows = normalise_columns(pd.read_csv(mirror / "fiscaldata" / "dts_operating_cash_balance.csv", dtype=str,
                                          keep_default_na=False))
-    server = FakeSources(fred, rows.to_dict(orient="records"))
+    totals = pd.read_csv(mirror / "nyfed" / "repo_operations_daily.csv", index_col=0, parse_dates=True).iloc[:, 0]
+    server = FakeSources(fred, rows.to_dict(orient="records"), nyfed_ops=operations_from_totals(totals),
+                         nyfed_rates={"tgcr": rates_from_series(fred["TGCRRATE"], "tgcr")})
     yield server
     server.close()
 
@@ -155,6 +157,44 @@ def test_unknown_series_at_the_source_is_reported_missing(fake, monkeypatch):
     assert status.loc["RPONTTLD", "reason"].startswith("missing: FRED has no series")
 
 
+@pytest.mark.parametrize("fault", ["429", "500", "hang", "truncated", "html", "dots", "duplicates", "empty", "badkey",
+                                   "unknown"])
+def test_nyfed_faults_are_handled_like_the_other_sources(fake, monkeypatch, fault):
+    fake.use(monkeypatch)
+    before = _seed(fake, monkeypatch, ["NYFED_RP_TOTAL"], source="nyfed")["NYFED_RP_TOTAL"]
+    seeded = fake.count("nyfed")
+    sticky = fault not in ("429", "500")              # the others hold for every window of the query
+    fake.fail("nyfed", "repo", fault, sticky=sticky)
+    (result,) = store.update(["NYFED_RP_TOTAL"], source="nyfed", full=True)
+    asked = fake.count("nyfed") - seeded
+    data = cache.read("NYFED_RP_TOTAL").data
+    meta = cache.read_meta("NYFED_RP_TOTAL")
+    if fault in ("429", "500"):                      # retried, then every window answered: stored again
+        assert result.status in ("updated", "unchanged") and asked == seeded + 1
+        assert data["2025-10-31"] == pytest.approx(50.35) and not meta["stale"]
+    elif fault in ("hang", "truncated"):             # at most 3 tries, then failed; the entry is untouched
+        assert result.status == "failed" and asked == 3 and _bytes("NYFED_RP_TOTAL") == before
+        assert ("no answer within" if fault == "hang" else "truncated answer") in meta["stale_reason"]
+    elif fault in ("html", "badkey"):                # rejected at once, no retry
+        assert result.status == "failed" and asked == 1 and _bytes("NYFED_RP_TOTAL") == before
+        assert ("HTML page instead of JSON" if fault == "html" else "refused the request (HTTP 403)") in \
+            meta["stale_reason"]
+    elif fault == "dots":                            # null amounts are missing values, not errors
+        assert result.status == "updated" and data.isna().sum() > 0 and not meta["stale"]
+    elif fault == "duplicates":                      # a re-published operation counts once, its last version
+        last = data.dropna().index.max()
+        assert data[last] == pytest.approx(fake_total(fake, last) + 1.0)
+    elif fault == "empty":                           # a full answer with nothing in it: failed, cache kept
+        assert result.status == "failed" and "returned no observations" in result.message
+        assert _bytes("NYFED_RP_TOTAL") == before
+    elif fault == "unknown":                         # the API has no such data: the cached copy is kept
+        assert result.status == "failed" and "HTTP 404" in result.message and _bytes("NYFED_RP_TOTAL") == before
+
+
+def fake_total(fake, day):
+    return sum(op["totalAmtAccepted"] for op in fake.nyfed_ops if op["operationDate"] == f"{day:%Y-%m-%d}") / 1e9
+
+
 # -- stale data all the way to the notes ------------------------------------------------------------------
 @pytest.mark.notebook
 def test_stale_series_reach_status_manifest_and_every_affected_note(fake, monkeypatch, session_cache, tmp_path):
@@ -201,6 +241,9 @@ def two_mirrors(tmp_path_factory, mirror):
         series = parse_fred_csv(f.read_text(), f.stem, str(f)).dropna()
         f.write_text(f.read_text().rstrip("\n") + f"\n{series.index.max() + pd.Timedelta(days=1):%Y-%m-%d},"
                      f"{series.iloc[-1] + 1:g}\n")
+    repo = b / "nyfed" / "repo_operations_daily.csv"
+    repo.chmod(0o644)
+    repo.write_text(repo.read_text().rstrip("\n") + "\n2026-12-31,1.000\n")
     texts = {}
     for name, folder in (("A", mirror), ("B", b)):
         root = tmp_path_factory.mktemp(f"cache_{name}")

@@ -62,10 +62,21 @@ def test_paydown_rate_out_of_range_is_an_input_error():
         scenarios.project_holdings(scenarios.QtSpec(caps=[], mbs_paydown_rate=0.2), P("2024-12", "M"), 1, 1, 0, 1)
 
 
-def test_rmp_schedule_first_phase_then_slower():
-    sched = qt.rmp_schedule(40, "2025-12-12", "2026-04-30", 20)
-    assert [scenarios.purchases_in(sched, P(m, "M")) for m in ("2025-11", "2025-12", "2026-04", "2026-05")] == \
-        [0.0, 40.0, 40.0, 20.0]
+def test_decisions_known_at_a_date_set_caps_end_and_purchases():
+    # as of 17 Nov 2025: the end of runoff (decided 29 Oct) is known, the RMPs (decided 10 Dec) are not
+    nov = qt.spec_as_known("2025-11-17", 0.01, purchases_after_bn=20)
+    assert nov.qt_end == P("2025-12", "M")
+    assert nov.caps[-1].start == P("2025-04", "M") and nov.caps[-1].end == P("2025-11", "M")
+    assert nov.caps[-1].ust_cap == 5 and nov.caps[-1].mbs_cap == 35
+    assert all(scenarios.purchases_in(nov.purchases, P(m, "M")) == 0 for m in ("2025-12", "2026-03", "2026-09"))
+    dec = qt.spec_as_known("2025-12-10", 0.01, purchases_after_bn=20)       # announced that day: known
+    assert [scenarios.purchases_in(dec.purchases, P(m, "M")) for m in ("2025-11", "2025-12", "2026-04", "2026-05")] \
+        == [0.0, 40.0, 40.0, 20.0]
+    # as of 31 Jul 2019 the end of QT1 (decided that day) is known; the bill purchases of 11 Oct are not
+    jul19 = qt.spec_as_known("2019-07-31", 0.01)
+    assert jul19.qt_end == P("2019-08", "M") and jul19.caps[-1].ust_cap == 15
+    assert scenarios.purchases_in(jul19.purchases, P("2019-11", "M")) == 0
+    assert scenarios.purchases_in(qt.spec_as_known("2019-10-11", 0.01).purchases, P("2019-11", "M")) == 60
 
 
 def test_2023_runoff_stayed_within_the_caps_in_force(ds):
@@ -118,8 +129,11 @@ def test_anchor_and_weekly_changes_put_a_monthly_path_on_the_weekly_grid():
                   pd.Series([6590.0, 6570.0, 6568.0], index=idx))
     assert (a.month, a.date, a.fed_assets) == (P("2025-10", "M"), pd.Timestamp("2025-11-05"), 6570.0)
     assert a.other_assets == pytest.approx(6570.0 - 4195.0 - 2075.0)
-    # the path rises 30 from the anchor (5 Nov) to the end of November (30 Nov, 25 days later)
+    # the path rises 30 from the anchor (5 Nov) to November's month-end level, observed on the first Wednesday of
+    # December (3 Dec, 28 days later), as the realized month-end levels are
     monthly = pd.Series([6600.0], index=pd.PeriodIndex(["2025-11"], freq="M"))
-    weeks = scenarios.wednesdays("2025-11-12", "2025-11-26")
+    assert scenarios.month_end_date(P("2025-11", "M")) == pd.Timestamp("2025-12-03")
+    weeks = scenarios.wednesdays("2025-11-12", "2025-12-03")
     ch = scenarios.weekly_changes(monthly, a.date, a.fed_assets, "2025-11-12", weeks)
-    assert ch.tolist() == pytest.approx([30 * 7 / 25, 30 * 14 / 25])      # changes since 12 Nov, linear in time
+    assert ch.tolist() == pytest.approx([30 * 7 / 28, 30 * 14 / 28, 30 * 21 / 28])   # since 12 Nov, linear in time
+    assert a.fed_assets + 30 == pytest.approx(6600.0)                                 # lands on the month-end level

@@ -61,9 +61,28 @@ def test_offset_by_regime_splits_on_previous_week_rrp():
     rrp = np.array([900, 895, 905, 890, 40, 40, 40, 40, 40], float)  # ample (half of each TGA move), then flat
     levels = pd.DataFrame({"reserves": 3000 - d_tga.cumsum(), "fed_assets": 7000.0, "tga": tga, "rrp": rrp,
                            "currency": 2300.0}, index=idx)
-    out = bsh.offset_by_regime(levels, 200).set_index(["regime", "absorbed by"])["share"]
-    assert out[("ON RRP ample", "ON RRP")] == pytest.approx(0.5)     # -dRRP = 0.5 x dTGA in the ample weeks
-    assert out[("ON RRP near zero", "ON RRP")] == pytest.approx(0.0)
+    table = bsh.offset_by_regime(levels, 50, 200).set_index(["regime", "absorbed by"])
+    assert table.loc[("ON RRP ample", "ON RRP"), "share"] == pytest.approx(0.5)   # -dRRP = 0.5 x dTGA, ample
+    assert table.loc[("ON RRP near zero", "ON RRP"), "share"] == pytest.approx(0.0)
+    assert table.loc[("ON RRP near zero", "ON RRP"), "weeks"] == 4                # weeks after a $40bn week
+    assert table.loc[("ON RRP low", "ON RRP"), "weeks"] == 0
+
+
+def test_offset_for_the_current_level_uses_comparable_weeks_only():
+    rng = np.random.default_rng(3)
+    idx = pd.date_range("2023-01-04", periods=80, freq="W-WED")
+    d_tga = rng.normal(0, 30, 80)
+    ample = np.arange(80) < 50                              # 50 weeks with ON RRP ample, then 30 near zero
+    d_rrp = np.where(ample, -0.6 * d_tga, -0.05 * d_tga)
+    rrp = np.concatenate([1500.0 + d_rrp[:50].cumsum(), 10.0 + d_rrp[50:].cumsum()])   # each phase in its band
+    assert rrp[:50].min() > 200 and rrp[50:].max() <= 50
+    levels = pd.DataFrame({"reserves": 3000.0, "fed_assets": 7000.0, "tga": 700 + d_tga.cumsum(),
+                           "rrp": rrp, "currency": 2300.0}, index=idx)
+    off = bsh.offset_for_current(levels, 50, 200)
+    assert off.regime == "ON RRP near zero" and off.weeks == 29      # the 29 weeks after a near-zero week
+    assert off.estimate == pytest.approx(0.05, abs=0.01) and off.used == pytest.approx(off.estimate)
+    few = bsh.offset_for_current(levels.iloc[:58], 50, 200)           # 7 comparable weeks: no estimate
+    assert few.estimate is None and few.used == 0.0 and few.weeks == 7
 
 
 # -- the scenario engine, against paths computed by hand ---------------------------------------------

@@ -34,6 +34,10 @@ def events_file() -> Path:
     return data_dir() / "events.yaml"
 
 
+def releases_file() -> Path:
+    return data_dir() / "releases.yaml"
+
+
 def claims_dir() -> Path:
     return data_dir() / "claims"
 

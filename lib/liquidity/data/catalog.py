@@ -16,8 +16,11 @@ from ..core.units import DISPLAY_UNITS, TO_DISPLAY
 
 OBSERVATIONS = {"wednesday_level", "week_average", "daily", "daily_7day", "quarterly"}
 FREQUENCIES = {"daily", "weekly", "quarterly"}
-SOURCES = {"fred", "fiscaldata"}
+SOURCES = {"fred", "fiscaldata", "nyfed"}
 _FIELDS = {"title", "units", "frequency", "observation", "lag", "source", "required"}
+_OPTIONAL = {"nyfed", "vintages"}
+NYFED_DATASETS = {"repo", "sofr", "tgcr", "bgcr"}
+REPO_FIELDS = {"total", "Treasury", "Agency", "Mortgage-Backed"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class SeriesInfo:
     lag_business: bool
     source: str
     required: bool
+    releases: tuple = ()       # ((observation date, first publication), ...) off the regular schedule
+    nyfed: tuple | None = None  # (dataset, field) of a NY Fed Markets API series
+    vintages: bool = False      # fetch ALFRED vintages (first releases, revisions) with FRED_API_KEY
 
     @property
     def display_units(self) -> str:
@@ -40,11 +46,16 @@ class SeriesInfo:
         """When each observation became public (date precision; the as-of cut compares with it)."""
         dates = pd.DatetimeIndex(dates)
         if self.lag_days == 0:
-            return dates
-        if self.lag_business:
+            out = dates
+        elif self.lag_business:
             # roll weekend/holiday observation dates to the next business day, then add the lag
-            return pd.DatetimeIndex([d + self.lag_days * US_BUSINESS_DAY for d in dates])
-        return dates + pd.Timedelta(days=self.lag_days)
+            out = pd.DatetimeIndex([d + self.lag_days * US_BUSINESS_DAY for d in dates])
+        else:
+            out = dates + pd.Timedelta(days=self.lag_days)
+        if self.releases:
+            special = dict(self.releases)
+            out = pd.DatetimeIndex([special.get(d, p) for d, p in zip(dates, out)])
+        return out
 
     def describe_lag(self) -> str:
         if self.lag_days == 0:
@@ -83,6 +94,28 @@ class Catalog:
         )
 
 
+def _releases(path: Path) -> dict[str, tuple]:
+    """data/releases.yaml: series -> ((observation date, publication date), ...)."""
+    from ..core.dates import parse_date
+
+    if not path.is_file():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"release calendar {path} is not valid YAML: {exc}") from None
+    out = {}
+    for sid, entries in (raw.get("releases") or {}).items():
+        pairs = []
+        for obs, pub in (entries or {}).items():
+            o, p = parse_date(str(obs), f"{sid} observation"), parse_date(str(pub), f"{sid} release")
+            if p < o:
+                raise InputError(f"release calendar {path}: {sid} {o:%Y-%m-%d} is released before it is observed")
+            pairs.append((o, p))
+        out[str(sid)] = tuple(sorted(pairs))
+    return out
+
+
 def _parse(path: Path) -> dict[str, SeriesInfo]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -93,11 +126,16 @@ def _parse(path: Path) -> dict[str, SeriesInfo]:
     if not isinstance(raw, dict) or not isinstance(raw.get("series"), dict):
         raise InputError(f"series catalog {path} must have a top-level 'series' mapping")
     entries = {}
+    releases = _releases(path.parent / "releases.yaml")
+    unknown = set(releases) - set(raw["series"])
+    if unknown:
+        raise InputError(f"release calendar {path.parent / 'releases.yaml'} names series not in the catalog: "
+                         f"{sorted(unknown)}")
     for sid, spec in raw["series"].items():
         where = f"series catalog {path}, entry {sid}"
         if not isinstance(spec, dict):
             raise InputError(f"{where}: must be a mapping")
-        unknown = set(spec) - _FIELDS
+        unknown = set(spec) - _FIELDS - _OPTIONAL
         missing = _FIELDS - set(spec)
         if unknown or missing:
             raise InputError(f"{where}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
@@ -109,26 +147,39 @@ def _parse(path: Path) -> dict[str, SeriesInfo]:
             raise InputError(f"{where}: frequency {spec['frequency']!r} not one of {sorted(FREQUENCIES)}")
         if spec["source"] not in SOURCES:
             raise InputError(f"{where}: source {spec['source']!r} not one of {sorted(SOURCES)}")
+        nyfed = None
+        if spec["source"] == "nyfed":
+            ny = spec.get("nyfed")
+            if not isinstance(ny, dict) or set(ny) != {"dataset", "field"} or ny["dataset"] not in NYFED_DATASETS \
+                    or (ny["dataset"] == "repo" and ny["field"] not in REPO_FIELDS):
+                raise InputError(f"{where}: a nyfed series needs nyfed: {{dataset: one of {sorted(NYFED_DATASETS)}, "
+                                 f"field: ...}} (repo fields: {sorted(REPO_FIELDS)})")
+            nyfed = (str(ny["dataset"]), str(ny["field"]))
+        elif "nyfed" in spec:
+            raise InputError(f"{where}: only a source nyfed series takes a nyfed key")
         lag = spec["lag"]
         if not isinstance(lag, dict) or set(lag) != {"days", "business"}:
             raise InputError(f"{where}: lag must be {{days: N, business: true|false}}")
         entries[sid] = SeriesInfo(
             id=sid, title=str(spec["title"]), units=spec["units"], frequency=spec["frequency"],
             observation=spec["observation"], lag_days=int(lag["days"]), lag_business=bool(lag["business"]),
-            source=spec["source"], required=bool(spec["required"]),
+            source=spec["source"], required=bool(spec["required"]), releases=releases.get(sid, ()), nyfed=nyfed,
+            vintages=bool(spec.get("vintages", False)),
         )
     return entries
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, mtime: float) -> Catalog:
+def _load(path: str, mtimes: tuple) -> Catalog:
     return Catalog(_parse(Path(path)), Path(path))
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
     path = Path(path or paths.catalog_file())
-    try:
-        mtime = path.stat().st_mtime
-    except FileNotFoundError:
-        mtime = 0.0
-    return _load(str(path), mtime)
+    mtimes = []
+    for f in (path, path.parent / "releases.yaml"):
+        try:
+            mtimes.append(f.stat().st_mtime)
+        except FileNotFoundError:
+            mtimes.append(0.0)
+    return _load(str(path), tuple(mtimes))

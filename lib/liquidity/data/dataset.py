@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pandas as pd
 
+from ..core.dates import parse_as_of
+from ..core.errors import InputError, LiquidityError, MissingSeriesError
+from ..core.units import to_display
 from . import cache, store
 from .catalog import SeriesInfo, load_catalog
-from ..core.errors import InputError, LiquidityError, MissingSeriesError
-from ..core.dates import parse_as_of
-from ..core.units import to_display
 
 _fetch_lock = threading.Lock()
 CORE_SERIES = "WALCL"  # the balance sheet: an as_of before it starts is an input error
@@ -18,8 +19,10 @@ CORE_SERIES = "WALCL"  # the balance sheet: an as_of before it starts is an inpu
 class Dataset:
     """What a notebook reads: series and measures as of a date, with a record of what was missing and why.
 
-    as_of="latest" uses everything in the cache; a date keeps only observations published by the end of that day
-    under each series' publication lag (data/series.yaml). Values are today's vintage (see the caveats).
+    as_of="latest" uses everything in the cache. A date keeps only observations published by the end of that day:
+    each observation's publication date is its ALFRED first-release date where the cache holds vintages (fetched
+    with FRED_API_KEY), else the release calendar (data/releases.yaml), else the catalog's lag. Where vintages
+    exist, values are those known at as_of; elsewhere they are today's vintage (the note says which).
     """
 
     def __init__(self, as_of: str | pd.Timestamp | None = "latest", auto_fetch: bool = True):
@@ -29,7 +32,11 @@ class Dataset:
         self.missing: dict[str, str] = {}
         self._series: dict[str, pd.Series] = {}
         self._raw: dict[str, pd.Series] = {}
+        self._full: dict[str, pd.Series] = {}
+        self._vintages: dict[str, pd.DataFrame] = {}
+        self._pub: dict[str, pd.Series] = {}
         self._measures: dict = {}
+        self.measure_sources: dict[str, str] = {}   # measure -> the series it used, where it has a choice
         self._used: set[str] = set()
         if self.as_of is not None:
             self.series(CORE_SERIES)  # fails early, naming as_of, when it predates the data
@@ -80,24 +87,89 @@ class Dataset:
             meta = cache.read_meta(info.id) or {}
             reason = meta.get("stale_reason") or "not in the cache; run `liquidity data update`"
             raise MissingSeriesError(info.id, reason)
+        if entry.vintages is not None and len(entry.vintages):
+            self._vintages[info.id] = entry.vintages
+        self._full[info.id] = entry.data.dropna()
         return entry.data
+
+    def publication_dates(self, series_id: str, dates=None) -> pd.Series:
+        """When each observation was first published: ALFRED first release where the cache has vintages, else the
+        release calendar and the catalog's lag. Indexed by observation date."""
+        info = self.catalog.get(series_id)
+        if dates is None:
+            self._native(info)
+            dates = self._full[info.id].index
+        dates = pd.DatetimeIndex(dates)
+        pub = pd.Series(info.publication_dates(dates), index=dates)
+        vint = self._vintages.get(info.id)
+        if vint is not None:
+            first = vint.groupby("date")["realtime_start"].min()
+            known = first.reindex(dates)
+            pub = known.fillna(pub)
+        return pub
 
     def _cut(self, info: SeriesInfo, data: pd.Series) -> pd.Series:
         if self.as_of is None:
             return data
-        published = info.publication_dates(data.index)
-        cut = data[published <= self.as_of]
+        published = self.publication_dates(info.id, data.index)
+        cut = data[(published <= self.as_of).to_numpy()]
         if cut.empty:
             if info.id == CORE_SERIES:
                 raise InputError(f"as_of {self.as_of:%Y-%m-%d} is before the data starts: the first {info.id} "
                                  f"observation is {data.index.min():%Y-%m-%d}; choose a later as_of")
             raise MissingSeriesError(info.id, f"no {info.id} observation was published by as_of "
                                               f"{self.as_of:%Y-%m-%d} (the series starts {data.index.min():%Y-%m-%d})")
+        if info.id in self._vintages:
+            cut = self._as_known(info.id, cut, self.as_of)
         return cut
+
+    def _as_known(self, series_id: str, values: pd.Series, when) -> pd.Series:
+        """Values as they stood on `when` (the latest vintage published by then) where vintages exist."""
+        vint = self._vintages[series_id]
+        vint = vint[vint["realtime_start"] <= pd.Timestamp(when)]
+        if vint.empty:
+            return values
+        latest = vint.sort_values("realtime_start").groupby("date")["value"].last()
+        out = values.copy()
+        common = out.index.intersection(latest.index)
+        out.loc[common] = latest.loc[common].to_numpy()
+        return out
+
+    def known_at(self, series_id: str, on) -> pd.Series:
+        """For each date of `on`, the latest observation of the series published by that date, in display units
+        (as it stood then where vintages exist). This joins a slow series (GDP) to a fast one without look-ahead."""
+        info = self.catalog.get(series_id)
+        data = self._native(info)
+        on = pd.DatetimeIndex(on)
+        pub = self.publication_dates(info.id, data.index)
+        order = np.argsort(pub.to_numpy(), kind="stable")
+        pub_sorted = pub.to_numpy()[order]
+        obs_sorted = data.index.to_numpy()[order]
+        newest = np.maximum.accumulate(obs_sorted)            # newest observation known once each is out
+        pos = np.searchsorted(pub_sorted, on.to_numpy(), side="right") - 1
+        out = pd.Series(np.nan, index=on, dtype=float)
+        ok = pos >= 0
+        obs_for = pd.DatetimeIndex(newest[pos[ok]])
+        values = data.reindex(obs_for).to_numpy(dtype=float)
+        if info.id in self._vintages:
+            values = np.array([self._as_known(info.id, data.loc[[o]], d).iloc[0]
+                               for o, d in zip(obs_for, on[ok])], dtype=float)
+        out[ok] = values
+        return to_display(out, info.units).rename(info.id)
+
+    def has_vintages(self, series_id: str) -> bool:
+        return series_id in self._vintages
+
+    def data_end(self) -> pd.Timestamp:
+        """The newest observation of the balance sheet in the cache, whatever as_of: the end of what a replay can
+        compare with."""
+        info = self.catalog.get(CORE_SERIES)
+        self._native(info)
+        return self._full[info.id].index.max()
 
     # -- measures ---------------------------------------------------------------------------------
     def measure(self, name: str) -> pd.Series:
-        """A measure of the library (see liquidity.measures.MEASURES). Raises MissingSeriesError when absent."""
+        """A measure of the library (see liquidity.data.measures.MEASURES). Raises MissingSeriesError when absent."""
         from .measures import get_measure
 
         m = get_measure(name)
@@ -121,6 +193,18 @@ class Dataset:
         except MissingSeriesError:
             return None
 
+    def input_ends(self, name: str) -> dict[str, pd.Timestamp]:
+        """The last observation of each series a measure read (as of the cut), for measures whose inputs can end on
+        different dates (net liquidity, reserves/GDP ...)."""
+        from .measures import get_measure
+
+        self.measure(name)
+        out = {}
+        for sid in get_measure(name).series:
+            if sid in self._raw and len(self._raw[sid]):
+                out[sid] = self._raw[sid].index.max()
+        return out
+
     def latest_date(self, name: str = "reserves") -> pd.Timestamp:
         return self.measure(name).index.max()
 
@@ -129,20 +213,26 @@ class Dataset:
         return "latest" if self.as_of is None else f"{self.as_of:%Y-%m-%d}"
 
     # -- provenance -------------------------------------------------------------------------------
+    def used_series(self) -> list[str]:
+        return sorted(self._used)
+
     def provenance(self) -> pd.DataFrame:
-        """Series used or missing: source, observations used, fetched at, stale and why."""
+        """Series used or missing: source, observations used, vintage, fetched at, stale and why."""
         rows = []
+        metas = cache.all_meta()
         for sid in sorted(self._used | {s for s in self.missing if s in self.catalog}):
             info = self.catalog.get(sid)
-            meta = cache.read_meta(sid) or {}
+            meta = metas.get(sid) or {}
             used = self._raw.get(sid)
             rows.append({
                 "series": sid,
                 "title": info.title,
                 "native units": info.units,
-                "source": meta.get("source_detail") or meta.get("source", ""),
+                "source": meta.get("source", ""),
                 "first used": f"{used.index.min():%Y-%m-%d}" if used is not None and len(used) else "",
                 "last used": f"{used.index.max():%Y-%m-%d}" if used is not None and len(used) else "",
+                "vintage": ("ALFRED, as of the cut" if self.as_of is not None else "ALFRED, latest")
+                if sid in self._vintages else "today's vintage",
                 "fetched at": meta.get("fetched_at", ""),
                 "status": ("missing: " + self.missing[sid]) if sid in self.missing else
                           ("STALE: " + meta.get("stale_reason", "")) if meta.get("stale") else "ok",
@@ -150,9 +240,10 @@ class Dataset:
         return pd.DataFrame(rows)
 
     def stale_series(self) -> dict[str, str]:
+        metas = cache.all_meta()
         out = {}
         for sid in sorted(self._used):
-            meta = cache.read_meta(sid) or {}
+            meta = metas.get(sid) or {}
             if meta.get("stale"):
                 out[sid] = meta.get("stale_reason", "")
         return out

@@ -14,7 +14,7 @@ from ..core.errors import suggest
 
 IOER_TO_IORB = pd.Timestamp("2021-07-29")        # IORB replaced IOER (FOMC, 28 Jul 2021)
 RRP_PLUS_5BP = (pd.Timestamp("2021-06-17"), pd.Timestamp("2024-12-18"))  # ON RRP rate = bottom + 5bp
-SRF_ESTABLISHED = pd.Timestamp("2021-07-28")
+SRF_ESTABLISHED = pd.Timestamp("2021-07-29")   # first SRF operations (FOMC decision of 28 Jul 2021)
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Measure:
     series: tuple[str, ...]
     rule: str
     compute: Callable
+    concept: str = ""     # what one observation is: a Wednesday level, a week average, a daily close ...
 
 
 def asof_align(values: pd.Series, on: pd.DatetimeIndex) -> pd.Series:
@@ -32,30 +33,6 @@ def asof_align(values: pd.Series, on: pd.DatetimeIndex) -> pd.Series:
     values = values.dropna().sort_index()
     out = values.reindex(values.index.union(on)).ffill().reindex(on)
     return out
-
-
-def splice(parts: list[pd.Series]) -> tuple[pd.Series, pd.Series]:
-    """Join series by priority: each later part fills only dates outside the span already covered.
-
-    Returns the spliced values and, per date, the id of the series each value came from.
-    """
-    values = pd.Series(dtype=float)
-    origin = pd.Series(dtype=object)
-    lo = hi = None
-    for part in parts:
-        part = part.dropna()
-        if part.empty:
-            continue
-        if lo is None:
-            take = part
-        else:
-            take = part[(part.index < lo) | (part.index > hi)]
-        values = pd.concat([values, take])
-        origin = pd.concat([origin, pd.Series(part.name, index=take.index, dtype=object)])
-        lo = part.index.min() if lo is None else min(lo, part.index.min())
-        hi = part.index.max() if hi is None else max(hi, part.index.max())
-    order = values.index.argsort()
-    return values.iloc[order], origin.iloc[order]
 
 
 def _optional(ds, sid: str) -> pd.Series | None:
@@ -67,11 +44,28 @@ def _optional(ds, sid: str) -> pd.Series | None:
 
 # -- rules ------------------------------------------------------------------------------------------
 def _tga(ds) -> pd.Series:
-    parts = [p for p in (_optional(ds, "TGA_DAILY"), _optional(ds, "WDTGAL")) if p is not None]
-    parts.append(ds.series("WTREGEN"))
-    values, origin = splice(parts)
-    values.attrs["origin"] = origin
-    return values
+    """The Wednesday level: WDTGAL, and where the H.4.1 series has no value, the DTS closing balance of that
+    Wednesday (the two are equal on every common Wednesday). It ends where both end."""
+    wdtgal = _optional(ds, "WDTGAL")
+    daily = _optional(ds, "TGA_DAILY")
+    if wdtgal is None and daily is None:
+        ds.series("WDTGAL")  # raises MissingSeriesError with the reason
+    parts = [p for p in (wdtgal, daily[daily.index.day_of_week == 2] if daily is not None else None) if p is not None]
+    values = parts[0]
+    for more in parts[1:]:
+        values = values.combine_first(more)
+    return values.sort_index()
+
+
+def on_wednesdays(daily: pd.Series, wednesdays: pd.DatetimeIndex) -> pd.Series:
+    """A daily series on Wednesdays: that day's value; on a Wednesday holiday, the last business day's operation of
+    the same week (outstanding over the holiday), never an older one."""
+    daily = daily.dropna().sort_index()
+    same = daily.reindex(wednesdays)
+    carried = asof_align(daily, wednesdays)
+    last_date = asof_align(pd.Series(daily.index, index=daily.index), wednesdays)
+    within_week = (wednesdays - pd.DatetimeIndex(last_date)).days <= 2
+    return same.fillna(carried.where(within_week))
 
 
 def _iorb(ds) -> pd.Series:
@@ -100,10 +94,12 @@ def _rrp_rate(ds) -> pd.Series:
 
 
 def _net_liquidity(ds) -> pd.Series:
+    """Fed assets - TGA - ON RRP on the same Wednesday (Wednesday levels all three); ends where an input ends."""
     assets = ds.measure("fed_assets")
-    tga = asof_align(ds.measure("tga"), assets.index)
-    rrp = asof_align(ds.measure("rrp"), assets.index)
-    return (assets - tga - rrp).dropna()
+    tga = ds.measure("tga")
+    weeks = assets.index.intersection(tga.index)
+    rrp = on_wednesdays(ds.measure("rrp"), weeks)
+    return (assets.reindex(weeks) - tga.reindex(weeks) - rrp).dropna()
 
 
 def _spread(a: str, b: str):
@@ -115,66 +111,108 @@ def _spread(a: str, b: str):
 
 
 def _reserves_gdp(ds) -> pd.Series:
+    """Reserves over the nominal GDP (SAAR) of the latest quarter published by each week's Wednesday: no week uses
+    a GDP figure that came out after it."""
     reserves = ds.measure("reserves")
-    gdp = ds.series("GDP")
-    # GDP of the quarter a week falls in (latest quarter published as of the cut), annual rate
-    return (reserves / asof_align(gdp, reserves.index) * 100.0).dropna()
+    gdp = ds.known_at("GDP", reserves.index)
+    return (reserves / gdp * 100.0).dropna()
 
 
 def _series(sid: str):
     return lambda ds: ds.series(sid)
 
 
-def _srf_usage(ds) -> pd.Series:
-    try:
-        return ds.series("RPONTTLD")
-    except MissingSeriesError as exc:
-        raise MissingSeriesError("RPONTTLD", f"{exc.reason}. Total repo operations (SRF use) need RPONTTLD; "
-                                 "RPONTSYD covers Treasury collateral only and is not used in its place") from None
+def _first_of(name: str, ids: tuple[str, ...], since=None, why: str = ""):
+    """The first of `ids` the source has (the same published figure from two publishers, e.g. FRED RPONTTLD and
+    the NY Fed's daily total); the Dataset records which one a note used (`ds.measure_sources`)."""
+    def compute(ds) -> pd.Series:
+        reasons = []
+        for sid in ids:
+            try:
+                values = ds.series(sid)
+            except MissingSeriesError as exc:
+                reasons.append(f"{sid}: {exc.reason}")
+                continue
+            ds.measure_sources[name] = sid
+            for tried in ids[: ids.index(sid)]:
+                ds.missing.pop(tried, None)      # the other publisher served it: nothing is missing
+            return values[values.index >= since] if since is not None else values
+        raise MissingSeriesError(name, "; ".join(reasons) + (f". {why}" if why else ""))
+    return compute
 
+
+WED, WEEK_AVG, DAILY, RATE = "Wednesday level", "week average ending Wednesday", "daily", "business-daily rate"
 
 MEASURES: dict[str, Measure] = {m.name: m for m in [
-    Measure("fed_assets", "Fed total assets", "bn", ("WALCL",), "WALCL, Wednesday level", _series("WALCL")),
-    Measure("treasuries_held", "Fed Treasury holdings", "bn", ("TREAST",), "TREAST, Wednesday level",
-            _series("TREAST")),
-    Measure("mbs_held", "Fed MBS holdings", "bn", ("WSHOMCB",), "WSHOMCB, Wednesday level", _series("WSHOMCB")),
-    Measure("reserves", "Bank reserves", "bn", ("WRESBAL",), "WRESBAL, week average ending Wednesday",
-            _series("WRESBAL")),
-    Measure("tga", "Treasury General Account", "bn", ("TGA_DAILY", "WDTGAL", "WTREGEN"),
-            "DTS closing balance where available, else H.4.1 Wednesday level WDTGAL, else week average WTREGEN",
-            _tga),
-    Measure("rrp", "ON RRP take-up", "bn", ("RRPONTSYD",), "RRPONTSYD, daily", _series("RRPONTSYD")),
-    Measure("srf_usage", "Fed repo operations, total (SRF use)", "bn", ("RPONTTLD",),
-            "RPONTTLD, all collateral; never a partial series in its place", _srf_usage),
-    Measure("repo_treasury", "Fed repo operations, Treasury collateral only", "bn", ("RPONTSYD",),
-            "RPONTSYD, Treasury collateral only (a part of SRF use)", _series("RPONTSYD")),
-    Measure("currency", "Currency in circulation", "bn", ("WCURCIR",), "WCURCIR, week average", _series("WCURCIR")),
-    Measure("net_liquidity", "Net liquidity (Fed assets - TGA - ON RRP)", "bn", ("WALCL", "TGA_DAILY", "WTREGEN",
-            "RRPONTSYD"), "fed_assets - tga - rrp on Wednesdays (TGA and ON RRP: latest value on or before)",
-            _net_liquidity),
-    Measure("sofr", "SOFR", "pct", ("SOFR",), "SOFR", _series("SOFR")),
-    Measure("effr", "EFFR", "pct", ("EFFR",), "EFFR", _series("EFFR")),
+    Measure("fed_assets", "Fed total assets", "bn", ("WALCL",), "WALCL", _series("WALCL"), WED),
+    Measure("treasuries_held", "Fed Treasury holdings", "bn", ("TREAST",), "TREAST", _series("TREAST"), WED),
+    Measure("mbs_held", "Fed MBS holdings", "bn", ("WSHOMCB",), "WSHOMCB", _series("WSHOMCB"), WED),
+    Measure("reserves", "Bank reserves", "bn", ("WRESBAL",), "WRESBAL", _series("WRESBAL"), WEEK_AVG),
+    Measure("tga", "Treasury General Account", "bn", ("WDTGAL", "TGA_DAILY"),
+            "WDTGAL; where it has no value, the DTS closing balance of that Wednesday (equal on every common "
+            "Wednesday); ends where both end", _tga, WED),
+    Measure("tga_week_avg", "Treasury General Account, week average", "bn", ("WTREGEN",),
+            "WTREGEN (the basis of the weekly identity with WRESBAL)", _series("WTREGEN"), WEEK_AVG),
+    Measure("tga_daily", "Treasury General Account, daily close", "bn", ("TGA_DAILY",),
+            "Daily Treasury Statement, Table I closing balance", _series("TGA_DAILY"), "daily close (DTS)"),
+    Measure("rrp", "ON RRP take-up", "bn", ("RRPONTSYD",), "RRPONTSYD", _series("RRPONTSYD"), DAILY),
+    Measure("srf_usage", "Standing Repo Facility use, all collateral", "bn", ("RPONTTLD", "NYFED_RP_TOTAL"),
+            "RPONTTLD, else the NY Fed's daily total (the same published figure), from 2021-07-29; never a "
+            "partial series in its place",
+            _first_of("srf_usage", ("RPONTTLD", "NYFED_RP_TOTAL"), SRF_ESTABLISHED,
+                      "SRF use needs the total over all collateral; RPONTSYD covers Treasury collateral only and is "
+                      "not used in its place"), DAILY),
+    Measure("repo_treasury", "Fed repo operations, Treasury collateral only", "bn", ("RPONTSYD", "NYFED_RP_TSY"),
+            "RPONTSYD (else the NY Fed's Treasury part): Treasury collateral only, a part of SRF use",
+            _first_of("repo_treasury", ("RPONTSYD", "NYFED_RP_TSY")), DAILY),
+    Measure("srf_agency", "SRF use, agency collateral", "bn", ("RPONAGYD", "NYFED_RP_AGY"),
+            "RPONAGYD, else the NY Fed's agency part", _first_of("srf_agency", ("RPONAGYD", "NYFED_RP_AGY"),
+                                                                 SRF_ESTABLISHED), DAILY),
+    Measure("srf_mbs", "SRF use, mortgage-backed collateral", "bn", ("RPONMBSD", "NYFED_RP_MBS"),
+            "RPONMBSD, else the NY Fed's mortgage-backed part",
+            _first_of("srf_mbs", ("RPONMBSD", "NYFED_RP_MBS"), SRF_ESTABLISHED), DAILY),
+    Measure("currency", "Currency in circulation", "bn", ("WCURCIR",), "WCURCIR", _series("WCURCIR"), WEEK_AVG),
+    Measure("net_liquidity", "Net liquidity (Fed assets - TGA - ON RRP)", "bn", ("WALCL", "WDTGAL", "TGA_DAILY",
+            "RRPONTSYD"), "fed_assets - tga - rrp on the same Wednesday (ON RRP on a Wednesday holiday: the "
+            "operation outstanding over it); ends where an input ends", _net_liquidity, WED),
+    Measure("sofr", "SOFR", "pct", ("SOFR",), "SOFR", _series("SOFR"), RATE),
+    Measure("effr", "EFFR", "pct", ("EFFR",), "EFFR", _series("EFFR"), RATE),
     Measure("iorb", "Interest on reserves", "pct", ("IOER", "IORB"), "IOER before 2021-07-29, IORB from then",
-            _iorb),
+            _iorb, "administered rate, every day"),
     Measure("rrp_rate", "ON RRP rate", "pct", ("RRPONTSYAWARD", "DFEDTARL"),
             "ON RRP award rate where published, else the policy rule: bottom of the target range "
-            "(+5bp from 2021-06-17 to 2024-12-18)", _rrp_rate),
+            "(+5bp from 2021-06-17 to 2024-12-18)", _rrp_rate, "administered rate"),
     Measure("srf_rate", "SRF minimum bid rate", "pct", ("DFEDTARU",),
             "top of the target range (the SRF exists from 2021-07-28; before, the top of the range)",
-            _series("DFEDTARU")),
-    Measure("range_low", "Target range, bottom", "pct", ("DFEDTARL",), "DFEDTARL", _series("DFEDTARL")),
-    Measure("range_high", "Target range, top", "pct", ("DFEDTARU",), "DFEDTARU", _series("DFEDTARU")),
-    Measure("dgs10", "10-year Treasury yield", "pct", ("DGS10",), "DGS10", _series("DGS10")),
+            _series("DFEDTARU"), "administered rate, every day"),
+    Measure("range_low", "Target range, bottom", "pct", ("DFEDTARL",), "DFEDTARL", _series("DFEDTARL"),
+            "administered rate, every day"),
+    Measure("range_high", "Target range, top", "pct", ("DFEDTARU",), "DFEDTARU", _series("DFEDTARU"),
+            "administered rate, every day"),
+    Measure("sofr99", "SOFR, 99th percentile", "pct", ("SOFR99", "NYFED_SOFR99"), "SOFR99, else the NY Fed's",
+            _first_of("sofr99", ("SOFR99", "NYFED_SOFR99")), RATE),
+    Measure("sofr1", "SOFR, 1st percentile", "pct", ("SOFR1", "NYFED_SOFR1"), "SOFR1, else the NY Fed's",
+            _first_of("sofr1", ("SOFR1", "NYFED_SOFR1")), RATE),
+    Measure("tgcr", "Tri-party general collateral rate (TGCR)", "pct", ("TGCRRATE", "NYFED_TGCR"),
+            "TGCRRATE, else the NY Fed's", _first_of("tgcr", ("TGCRRATE", "NYFED_TGCR")), RATE),
+    Measure("bgcr", "Broad general collateral rate (BGCR)", "pct", ("NYFED_BGCR",),
+            "the NY Fed's (BGCR is not on FRED)", _first_of("bgcr", ("NYFED_BGCR",)), RATE),
+    Measure("dgs10", "10-year Treasury yield", "pct", ("DGS10",), "DGS10", _series("DGS10"), RATE),
     Measure("sofr_iorb", "SOFR - IORB", "bp", ("SOFR", "IOER", "IORB"), "(sofr - iorb) x 100 on SOFR dates",
-            _spread("sofr", "iorb")),
+            _spread("sofr", "iorb"), RATE),
     Measure("effr_iorb", "EFFR - IORB", "bp", ("EFFR", "IOER", "IORB"), "(effr - iorb) x 100 on EFFR dates",
-            _spread("effr", "iorb")),
+            _spread("effr", "iorb"), RATE),
     Measure("sofr_rrp", "SOFR - ON RRP rate", "bp", ("SOFR", "RRPONTSYAWARD", "DFEDTARL"),
-            "(sofr - rrp_rate) x 100 on SOFR dates", _spread("sofr", "rrp_rate")),
+            "(sofr - rrp_rate) x 100 on SOFR dates", _spread("sofr", "rrp_rate"), RATE),
+    Measure("sofr99_iorb", "SOFR 99th percentile - IORB", "bp", ("SOFR99", "NYFED_SOFR99", "IOER", "IORB"),
+            "(sofr99 - iorb) x 100: the upper tail of secured funding", _spread("sofr99", "iorb"), RATE),
+    Measure("tgcr_iorb", "TGCR - IORB", "bp", ("TGCRRATE", "NYFED_TGCR", "IOER", "IORB"),
+            "(tgcr - iorb) x 100 on TGCR dates", _spread("tgcr", "iorb"), RATE),
     Measure("reserves_gdp", "Reserves / GDP", "pct", ("WRESBAL", "GDP"),
-            "reserves / nominal GDP (SAAR) of the latest quarter on or before the week x 100", _reserves_gdp),
-    Measure("sp500", "S&P 500", "index", ("SP500",), "SP500 daily close", _series("SP500")),
-    Measure("btc", "Bitcoin (USD)", "usd", ("CBBTCUSD",), "CBBTCUSD", _series("CBBTCUSD")),
+            "reserves / nominal GDP (SAAR) of the latest quarter published by the week's Wednesday x 100",
+            _reserves_gdp, WEEK_AVG),
+    Measure("sp500", "S&P 500", "index", ("SP500",), "SP500", _series("SP500"), "daily close"),
+    Measure("btc", "Bitcoin (USD)", "usd", ("CBBTCUSD",), "CBBTCUSD", _series("CBBTCUSD"), "daily close"),
 ]}
 
 
@@ -187,5 +225,5 @@ def get_measure(name: str) -> Measure:
 
 
 def measure_table() -> pd.DataFrame:
-    return pd.DataFrame([{"measure": m.name, "title": m.title, "units": m.units, "rule": m.rule}
-                         for m in MEASURES.values()])
+    return pd.DataFrame([{"measure": m.name, "title": m.title, "units": m.units, "concept": m.concept,
+                          "rule": m.rule} for m in MEASURES.values()])

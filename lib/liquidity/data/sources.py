@@ -1,5 +1,5 @@
 """Data sources behind one interface: the FRED API (fredapi), FRED's keyless CSV download, Treasury Fiscal Data
-(Daily Treasury Statement) and a local mirror folder.
+(Daily Treasury Statement), the NY Fed Markets API (repo operations, secured reference rates) and a local mirror.
 
 Every source returns a float Series in the series' native units, indexed by observation date, NaN where the
 source publishes no value. Base URLs come from the environment so tests can point them at 127.0.0.1.
@@ -26,12 +26,15 @@ FRED_CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 FISCALDATA_URL = ("https://api.fiscaldata.treasury.gov/services/api/fiscal_service/v1/accounting/dts/"
                   "operating_cash_balance")
 DTS_MIRROR_FILE = "fiscaldata/dts_operating_cash_balance.csv"
+NYFED_URL = "https://markets.newyorkfed.org"
+NYFED_MIRROR_FILES = {("repo", "total"): ("nyfed/repo_operations_daily.csv", "operation_date", "total_amt_accepted_bn")}
+NYFED_START = {"repo": "2019-09-16", "sofr": "2018-04-02", "tgcr": "2018-04-02", "bgcr": "2018-04-02"}
 
-SOURCE_NAMES = ("mirror", "fred-api", "fred-csv", "fiscaldata")
+SOURCE_NAMES = ("mirror", "fred-api", "fred-csv", "fiscaldata", "nyfed")
 
-NO_SOURCE_HELP = ("set LIQUIDITY_MIRROR=PATH to a mirror folder laid out as fred/<SERIES_ID>.csv and "
-                  f"{DTS_MIRROR_FILE} (for example ../shared/data), or give this machine network access to "
-                  "FRED and Treasury Fiscal Data (and set FRED_API_KEY to use the FRED API)")
+NO_SOURCE_HELP = ("set LIQUIDITY_MIRROR=PATH to a mirror folder laid out as fred/<SERIES_ID>.csv, "
+                  f"{DTS_MIRROR_FILE} and nyfed/ (for example ../shared/data), or give this machine network access "
+                  "to FRED, Treasury Fiscal Data and the NY Fed (and set FRED_API_KEY to use the FRED API)")
 
 
 class Source:
@@ -76,7 +79,8 @@ def _tidy(series: pd.Series, where: str) -> pd.Series:
 
 
 class MirrorSource(Source):
-    """A local folder laid out like ../shared/data: fred/<ID>.csv and fiscaldata/dts_operating_cash_balance.csv."""
+    """A local folder laid out like ../shared/data: fred/<ID>.csv, fiscaldata/dts_operating_cash_balance.csv and
+    nyfed/repo_operations_daily.csv (the NY Fed's daily repo operation total)."""
 
     name = "mirror"
 
@@ -93,7 +97,9 @@ class MirrorSource(Source):
         return f"mirror {self.root}"
 
     def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
-        if info.source == "fiscaldata":
+        if info.source == "nyfed":
+            series = self._nyfed(info)
+        elif info.source == "fiscaldata":
             path = self.root / DTS_MIRROR_FILE
             if not path.is_file():
                 raise MissingSeriesError(info.id, f"the mirror has no {DTS_MIRROR_FILE}")
@@ -111,6 +117,24 @@ class MirrorSource(Source):
         if start is not None:
             series = series[series.index >= start]
         return series
+
+    def _nyfed(self, info: SeriesInfo) -> pd.Series:
+        spec = NYFED_MIRROR_FILES.get(info.nyfed)
+        if spec is None or not (self.root / spec[0]).is_file():
+            have = ", ".join(f for f, _, _ in NYFED_MIRROR_FILES.values() if (self.root / f).is_file()) or "nothing"
+            raise MissingSeriesError(info.id, f"the mirror has no NY Fed {info.nyfed[0]} {info.nyfed[1]} series "
+                                              f"(its nyfed/ folder holds {have})")
+        path = self.root / spec[0]
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if list(frame.columns) != [spec[1], spec[2]]:
+            raise SourceError(f"{path}: expected the header '{spec[1]},{spec[2]}', found {','.join(frame.columns)!r}")
+        dates = pd.to_datetime(frame[spec[1]], format="%Y-%m-%d", errors="coerce")
+        values = pd.to_numeric(frame[spec[2]].replace("", None), errors="coerce")
+        bad = dates.isna() | (values.isna() & (frame[spec[2]] != ""))
+        if bad.any():
+            line = int(bad.to_numpy().nonzero()[0][0]) + 2
+            raise SourceError(f"{path}: malformed row at line {line}")
+        return _tidy(pd.Series(values.to_numpy(float), index=pd.DatetimeIndex(dates, name="date")), str(path))
 
 
 class FredCsvSource(Source):
@@ -197,6 +221,22 @@ class FredApiSource(Source):
         return _tidy(series, "FRED API")
 
 
+    def fetch_vintages(self, info: SeriesInfo) -> pd.DataFrame:
+        """ALFRED: every observation with the day each of its values was published (first release and
+        revisions), in native units: columns date, realtime_start, value."""
+        try:
+            frame = self.client.get_series_all_releases(info.id)
+        except ValueError as exc:
+            raise SourceError(f"ALFRED {info.id}: {redact(str(exc))}") from None
+        except ET.ParseError as exc:
+            raise SourceError(f"ALFRED {info.id}: malformed XML ({exc})") from None
+        if frame is None or len(frame) == 0:
+            return pd.DataFrame(columns=["date", "realtime_start", "value"])
+        out = pd.DataFrame({"date": pd.to_datetime(frame["date"]), "realtime_start": pd.to_datetime(frame["realtime_start"]),
+                            "value": pd.to_numeric(frame["value"], errors="coerce").astype(float)})
+        return out.drop_duplicates(["date", "realtime_start"], keep="last").sort_values(["date", "realtime_start"])
+
+
 class FiscalDataSource(Source):
     """Treasury Fiscal Data, DTS operating cash balance (JSON, paged)."""
 
@@ -244,6 +284,122 @@ class FiscalDataSource(Source):
         return series
 
 
+class NyFedSource(Source):
+    """The NY Fed Markets API (keyless JSON): overnight Repo operation results summed by operation date (total and
+    by collateral, billions) and the secured reference rates with their percentiles and volume. Queries are
+    date-windowed in chunks of `chunk_days`; one update fetches each dataset once for all its series."""
+
+    name = "nyfed"
+    live = True
+    chunk_days = 365
+
+    def __init__(self, base_url: str | None = None, http: HttpClient | None = None):
+        self.base_url = (base_url or os.environ.get("LIQUIDITY_NYFED_URL", NYFED_URL)).rstrip("/")
+        self.http = http or HttpClient()
+        self._frames: dict[tuple, pd.DataFrame] = {}
+
+    def describe(self) -> str:
+        return "NY Fed Markets API"
+
+    def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
+        if info.source != "nyfed":
+            raise MissingSeriesError(info.id, "the NY Fed Markets API serves only the catalog's nyfed series")
+        dataset, field = info.nyfed
+        frame = self._dataset(dataset, start)
+        values = frame[field] if field in frame.columns else pd.Series(dtype=float)
+        series = pd.Series(pd.to_numeric(values, errors="coerce").to_numpy(float),
+                           index=pd.DatetimeIndex(values.index, name="date"), name=info.id)
+        return series[series.index >= pd.Timestamp(start)] if start is not None else series
+
+    def _dataset(self, dataset: str, start) -> pd.DataFrame:
+        from ..core.dates import today
+
+        key = (dataset, None if start is None else pd.Timestamp(start))
+        if key not in self._frames:
+            begin = pd.Timestamp(start) if start is not None else pd.Timestamp(NYFED_START[dataset])
+            end = today()
+            rows: list[dict] = []
+            while begin <= end:
+                stop = min(begin + pd.Timedelta(days=self.chunk_days - 1), end)
+                rows.extend(self._get(dataset, begin, stop))
+                begin = stop + pd.Timedelta(days=1)
+            self._frames[key] = repo_totals(rows) if dataset == "repo" else reference_rates(rows, dataset)
+        return self._frames[key]
+
+    def _get(self, dataset: str, start: pd.Timestamp, end: pd.Timestamp) -> list[dict]:
+        if dataset == "repo":
+            url, key = f"{self.base_url}/api/rp/results/search.json", ("repo", "operations")
+            params = {"startDate": f"{start:%Y-%m-%d}", "endDate": f"{end:%Y-%m-%d}", "operationTypes": "Repo"}
+        else:
+            url, key = f"{self.base_url}/api/rates/secured/{dataset}/search.json", ("refRates",)
+            params = {"startDate": f"{start:%Y-%m-%d}", "endDate": f"{end:%Y-%m-%d}"}
+        what = f"NY Fed {dataset}"
+        resp = self.http.get(url, params=params, what=what)
+        if resp.status_code == 404:
+            raise MissingSeriesError(f"NYFED {dataset}", f"the NY Fed API has no {dataset} data here (HTTP 404)")
+        if resp.status_code >= 400:
+            raise SourceError(f"{what}: the API refused the request (HTTP {resp.status_code})")
+        head = resp.text.lstrip()[:200].lower()
+        if head.startswith("<!doctype") or head.startswith("<html"):
+            raise SourceError(f"{what}: got an HTML page instead of JSON data")
+        try:
+            body = resp.json()
+            for k in key:
+                body = body[k]
+        except (ValueError, KeyError, TypeError):
+            raise SourceError(f"{what}: the answer is not NY Fed Markets JSON (starts {resp.text[:60]!r})") from None
+        if not isinstance(body, list):
+            raise SourceError(f"{what}: {'.'.join(key)} is not a list")
+        return body
+
+
+def _amount(value) -> float:
+    """A dollar amount of the API (number, numeric string, null or '') in billions."""
+    number = pd.to_numeric(value, errors="coerce") if value not in (None, "") else float("nan")
+    return float(number) / 1e9
+
+
+def repo_totals(operations: list[dict]) -> pd.DataFrame:
+    """Daily sums over the day's overnight Repo operations with results (two a day since June 2025): total and by
+    collateral, billions, indexed by operation date. A re-published operation (same id) counts once, its last
+    version; a day whose operations all lack a value is missing, not zero."""
+    rows = {}
+    for op in operations:
+        if not isinstance(op, dict):
+            raise SourceError("NY Fed repo: an operation is not a JSON object")
+        if op.get("operationType", "Repo") != "Repo" or str(op.get("term", "Overnight")).lower() != "overnight":
+            continue
+        if op.get("auctionStatus", "Results") != "Results":
+            continue
+        try:
+            day = pd.Timestamp(op["operationDate"])
+        except (KeyError, ValueError, TypeError):
+            raise SourceError(f"NY Fed repo: an operation has a bad operationDate {op.get('operationDate')!r}") from None
+        rec = {"date": day, "total": _amount(op.get("totalAmtAccepted"))}
+        for d in op.get("details") or []:
+            rec[str(d.get("securityType"))] = _amount(d.get("amtAccepted"))
+        rows[op.get("operationId") or (day, len(rows))] = rec
+    if not rows:
+        return pd.DataFrame(columns=["total", "Treasury", "Agency", "Mortgage-Backed"])
+    frame = pd.DataFrame(rows.values())
+    return frame.groupby("date").sum(min_count=1).sort_index()
+
+
+def reference_rates(rows: list[dict], dataset: str) -> pd.DataFrame:
+    """One row per effective date of the rate (a re-published date keeps its last version)."""
+    out = {}
+    for r in rows:
+        if not isinstance(r, dict) or str(r.get("type", dataset)).lower() != dataset:
+            continue
+        try:
+            day = pd.Timestamp(r["effectiveDate"])
+        except (KeyError, ValueError, TypeError):
+            raise SourceError(f"NY Fed {dataset}: a row has a bad effectiveDate {r.get('effectiveDate')!r}") from None
+        out[day] = {k: pd.to_numeric(v, errors="coerce") if v not in (None, "") else float("nan")
+                    for k, v in r.items() if k.startswith("percent") or k == "volumeInBillions"}
+    return pd.DataFrame.from_dict(out, orient="index").sort_index() if out else pd.DataFrame()
+
+
 def make_source(name: str) -> Source:
     if name == "mirror":
         return MirrorSource()
@@ -253,21 +409,24 @@ def make_source(name: str) -> Source:
         return FredCsvSource()
     if name == "fiscaldata":
         return FiscalDataSource()
+    if name == "nyfed":
+        return NyFedSource()
     raise InputError(f"unknown source {name!r}; choose one of {', '.join(SOURCE_NAMES)}")
 
 
 def default_source_name(info: SeriesInfo) -> str:
-    """Mirror when LIQUIDITY_MIRROR is set, else the FRED API with a key, else the keyless CSV; DTS from Fiscal Data."""
+    """Mirror when LIQUIDITY_MIRROR is set, else the FRED API with a key, else the keyless CSV; the DTS from Fiscal
+    Data and the NY Fed series from the NY Fed."""
     if os.environ.get("LIQUIDITY_MIRROR"):
         return "mirror"
-    if info.source == "fiscaldata":
-        return "fiscaldata"
+    if info.source in ("fiscaldata", "nyfed"):
+        return info.source
     return "fred-api" if os.environ.get("FRED_API_KEY") else "fred-csv"
 
 
 def source_serves(source: Source, info: SeriesInfo) -> bool:
     if source.name in ("fred-api", "fred-csv"):
         return info.source == "fred"
-    if source.name == "fiscaldata":
-        return info.source == "fiscaldata"
+    if source.name in ("fiscaldata", "nyfed"):
+        return info.source == source.name
     return True

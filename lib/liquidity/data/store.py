@@ -56,8 +56,9 @@ def update(ids: list[str] | None = None, source: str | None = None, full: bool =
         served = [i for i in infos if source_serves(src, i)]
         if ids and len(served) < len(infos):
             other = [i.id for i in infos if i not in served]
-            raise InputError(f"--source {source} does not serve {', '.join(other)}; "
-                             f"the DTS series come from fiscaldata or mirror, the others from FRED or mirror")
+            raise InputError(f"--source {source} does not serve {', '.join(other)}; the DTS series come from "
+                             f"fiscaldata or mirror, the NYFED_ series from nyfed or mirror, the others from FRED "
+                             f"or mirror")
         infos = served
     else:
         for info in infos:
@@ -126,26 +127,46 @@ def _update_one(info: SeriesInfo, src: Source, full: bool) -> UpdateResult:
     else:
         merged = new
         added = int(len(new.index.difference(old.data.index))) if has_old else int(len(new))
-    unchanged = has_old and merged.equals(old.data) and old.meta.get("checksum_ok", False)
+    vintages, vintage_note = _vintages(info, src)
+    unchanged = has_old and merged.equals(old.data) and old.meta.get("checksum_ok", False) and vintages is None
     meta = {"source": src.name, "source_detail": src.describe(), "units": info.units, "fetched_at": attempt,
-            "last_attempt_at": attempt, "stale": False, "stale_reason": "", "missing": False}
+            "last_attempt_at": attempt, "stale": False, "stale_reason": "", "missing": False,
+            "vintages_note": vintage_note}
     if unchanged:
         meta = cache.mark(info.id, **meta)
     else:
-        meta = cache.write(info.id, merged, meta)
+        meta = cache.write(info.id, merged, meta, vintages=vintages)
     return UpdateResult(info.id, src.name, "unchanged" if unchanged else "updated", added,
                         meta.get("last_observation"))
 
 
-STATUS_COLUMNS = ["series", "source", "first_observation", "last_observation", "fetched_at", "stale", "reason"]
+def _vintages(info: SeriesInfo, src: Source) -> tuple[pd.DataFrame | None, str]:
+    """ALFRED vintages for a series flagged `vintages` when the source is the FRED API; a failure here keeps the
+    data update and says why the as-of cut falls back to today's vintage."""
+    if not info.vintages or not hasattr(src, "fetch_vintages"):
+        return None, ""
+    try:
+        return src.fetch_vintages(info), ""
+    except SourceError as exc:
+        return None, redact(f"no ALFRED vintages this time: {exc}")
 
 
-def status() -> pd.DataFrame:
-    """One row per catalog series: where it came from, how recent, whether it is stale and why."""
+STATUS_COLUMNS = ["series", "source", "first_observation", "last_observation", "expected_observation", "behind",
+                  "fetched_at", "stale", "reason"]
+
+
+def status(reference=None) -> pd.DataFrame:
+    """One row per catalog series: where it came from, how recent against its release schedule on `reference`
+    (default today), whether its last update failed (stale) and why."""
+    from ..core.dates import today
+    from .freshness import freshness
+
+    reference = pd.Timestamp(reference) if reference is not None else today()
+    metas = cache.all_meta()
     rows = []
     for info in load_catalog():
-        entry = cache.read(info.id)
-        meta = entry.meta if entry else (cache.read_meta(info.id) or {})
+        meta = metas.get(info.id) or {}
+        entry = cache.read(info.id) if meta else None
         if entry is None and not meta:
             reason, stale = "not fetched yet", False
         elif meta.get("missing") and entry is None:
@@ -154,12 +175,16 @@ def status() -> pd.DataFrame:
             stale = bool(meta.get("stale"))
             reason = meta.get("stale_reason", "") if stale else ""
             if entry is not None and not meta.get("checksum_ok", True):
-                stale, reason = True, "cache file does not match its checksum (interrupted write?); run data update"
+                stale, reason = True, "cache entry does not match its checksum; run data update"
+        last = meta.get("last_observation") if entry is not None else None
+        fresh = freshness(info, pd.Timestamp(last) if last else None, reference)
         rows.append({
             "series": info.id,
             "source": meta.get("source", ""),
             "first_observation": meta.get("first_observation") or "",
-            "last_observation": meta.get("last_observation") or "",
+            "last_observation": last or "",
+            "expected_observation": f"{fresh.expected:%Y-%m-%d}",
+            "behind": fresh.text.split("; ", 1)[1] if last else "no data",
             "fetched_at": meta.get("fetched_at", ""),
             "stale": stale,
             "reason": redact(reason),

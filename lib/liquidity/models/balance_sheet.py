@@ -118,26 +118,60 @@ def window_changes(levels: pd.DataFrame, start, end) -> Changes:
 
 
 # -- the ON RRP offset -------------------------------------------------------------------------------
-def offset_by_regime(levels: pd.DataFrame, ample_bn: float, start=None, end=None) -> pd.DataFrame:
-    """Share of weekly TGA changes absorbed by ON RRP (-dRRP on dTGA) and by reserves (-dReserves on dTGA),
-    in weeks when ON RRP (previous week) was above `ample_bn` ("ample") and at or below it ("near zero")."""
+REGIMES = ("ON RRP near zero", "ON RRP low", "ON RRP ample")
+MIN_WEEKS = 13        # fewer comparable weeks than this: no estimate (the notes say so and use 0)
+
+
+def rrp_regime(rrp_bn: float, low_bn: float, ample_bn: float) -> str:
+    """The band of the ON RRP balance: at or under `low_bn` near zero, above `ample_bn` ample, low in between."""
+    return REGIMES[0] if rrp_bn <= low_bn else REGIMES[2] if rrp_bn > ample_bn else REGIMES[1]
+
+
+def offset_by_regime(levels: pd.DataFrame, low_bn: float, ample_bn: float, start=None, end=None) -> pd.DataFrame:
+    """Share of weekly TGA changes absorbed by ON RRP (-dRRP on dTGA) and by reserves (-dReserves on dTGA), by the
+    band of the previous week's ON RRP (`rrp_regime`), with HC1 95% intervals and the number of weeks."""
     d = levels.diff()
     prev_rrp = levels["rrp"].shift(1)
     frame = pd.DataFrame({"dtga": d["tga"], "rrp_share": -d["rrp"], "reserves_share": -d["reserves"],
-                          "regime": np.where(prev_rrp > ample_bn, "ON RRP ample", "ON RRP near zero")},
+                          "regime": [rrp_regime(v, low_bn, ample_bn) if pd.notna(v) else None for v in prev_rrp]},
                          index=levels.index).iloc[1:]
     if start is not None:
         frame = frame[frame.index >= pd.Timestamp(start)]
     if end is not None:
         frame = frame[frame.index <= pd.Timestamp(end)]
     rows = []
-    for regime, part in frame.groupby("regime"):
+    for regime in REGIMES:
+        part = frame[frame["regime"] == regime]
         for absorber in ("rrp_share", "reserves_share"):
             s = ols_slope(part["dtga"], part[absorber])
             rows.append({"regime": regime, "absorbed by": "ON RRP" if absorber == "rrp_share" else "reserves",
                          "share": s.estimate, "ci_low": s.low, "ci_high": s.high, "weeks": s.n,
-                         "from": part.index.min(), "to": part.index.max()})
+                         "from": part.index.min() if len(part) else pd.NaT,
+                         "to": part.index.max() if len(part) else pd.NaT})
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Offset:
+    """The ON RRP offset a projection uses: estimated on the weeks whose ON RRP was in today's band."""
+    regime: str
+    estimate: float | None     # None: fewer than MIN_WEEKS comparable weeks
+    low: float | None
+    high: float | None
+    weeks: int
+    used: float                # the share the engine applies: the estimate clipped to [0, 1], or 0 without one
+
+
+def offset_for_current(levels: pd.DataFrame, low_bn: float, ample_bn: float, start=None) -> Offset:
+    """The one rule of the suite (tga_drain and stealth_qe): the ON RRP share of TGA changes estimated on weeks
+    whose previous-week ON RRP sat in the same band as the latest week's."""
+    regime = rrp_regime(float(levels["rrp"].iloc[-1]), low_bn, ample_bn)
+    table = offset_by_regime(levels, low_bn, ample_bn, start=start)
+    row = table[(table["regime"] == regime) & (table["absorbed by"] == "ON RRP")].iloc[0]
+    if row["weeks"] < MIN_WEEKS or pd.isna(row["share"]):
+        return Offset(regime, None, None, None, int(row["weeks"]), 0.0)
+    est = float(row["share"])
+    return Offset(regime, est, float(row["ci_low"]), float(row["ci_high"]), int(row["weeks"]), min(max(est, 0.0), 1.0))
 
 
 def rolling_offset(levels: pd.DataFrame, weeks: int = 26) -> pd.DataFrame:

@@ -10,9 +10,13 @@ In the spirit of Lopez-Salido and Vissing-Jorgensen (2023) and Afonso et al. (NY
 Regime changes are handled explicitly. The spread is always taken over the administered rate in force (IOER until
 28 Jul 2021, IORB from 29 Jul 2021), so IOER/IORB technical adjustments move the reference with it. What still
 moves the flat part of the curve is where the ON RRP rate sits against IORB (the floor under market rates when
-reserves are abundant: -25bp in 2015-18, -10bp 2021-24, -15bp from Dec 2024 ...). Each week carries a regime id,
-the ON RRP - IORB gap rounded to 5bp, and every fit has one intercept per regime (a_regime) with a common shape.
-Predictions use the intercept of the latest regime.
+reserves are abundant: -25bp in 2015-18, -10bp 2019-24, -15bp from Dec 2024 ...). Each week carries the ON RRP -
+IORB gap rounded to 5bp (`regime_gap`) and a fit regime (`regime`): a gap gets its own intercept only when the
+sample holds at least `min_regime_weeks` weeks of it; a thinner one is pooled with the regime before it. Otherwise
+a short configuration inside a squeeze (May-Sep 2019) would get an intercept that absorbs the scarcity signal.
+Every fit has one intercept per fit regime (a_regime) with a common shape; predictions use the latest one.
+
+GDP is the quarter published by each week (Dataset.known_at), so no week uses a GDP figure that came out later.
 """
 from __future__ import annotations
 
@@ -22,16 +26,44 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from ..core.errors import InputError
+from ..core.errors import InputError, MissingSeriesError
 from .estimation import block_bootstrap_indices, ols_slope
 from ..data.measures import asof_align
 
 
 # -- data -------------------------------------------------------------------------------------------
-def weekly_panel(ds, spread_measure: str = "effr_iorb", start=None, end=None) -> pd.DataFrame:
+MIN_REGIME_WEEKS = 52
+
+
+def pool_regimes(gap: pd.Series, min_weeks: int = MIN_REGIME_WEEKS) -> pd.Series:
+    """Fit regimes from the weekly ON RRP - IORB gap: a gap value with fewer than `min_weeks` weeks in the sample
+    takes the fit regime of the weeks just before its first spell (the first one in time, of the weeks after)."""
+    gap = gap.dropna()
+    counts = gap.value_counts()
+    fit = gap.copy()
+    order = list(dict.fromkeys(gap.tolist()))             # gap values in order of first appearance
+    mapping: dict[float, float] = {}
+    for value in order:
+        if counts[value] >= min_weeks:
+            mapping[value] = value
+            continue
+        first = gap.index[gap == value][0]
+        before = fit[fit.index < first]
+        mapping[value] = mapping.get(before.iloc[-1], before.iloc[-1]) if len(before) else value
+        fit[gap == value] = mapping[value]
+    if len(order) and counts[order[0]] < min_weeks:       # a thin first regime joins the one after it
+        later = [mapping[v] for v in order[1:] if mapping[v] != order[0]]
+        if later:
+            fit[fit == order[0]] = later[0]
+    return fit
+
+
+def weekly_panel(ds, spread_measure: str = "effr_iorb", start=None, end=None,
+                 min_regime_weeks: int = MIN_REGIME_WEEKS) -> pd.DataFrame:
     """Weekly frame (Wednesdays): spread (bp, average of the daily spread over the seven days to Wednesday),
-    reserves (bn, WRESBAL week average), ratio (reserves / GDP, percent), regime (ON RRP - IORB gap, bp, rounded
-    to 5) and, where the source has it, ratio_bank_assets (reserves / commercial-bank assets, percent)."""
+    reserves (bn, WRESBAL week average), ratio (reserves / GDP published by the week, percent), regime_gap (ON RRP
+    - IORB, bp, rounded to 5), regime (the fit regime, `pool_regimes` over the sample) and, where the source has
+    it, ratio_bank_assets (reserves / commercial-bank assets published by the week, percent)."""
     spread = ds.measure(spread_measure)
     reserves = ds.measure("reserves")
     ratio = ds.measure("reserves_gdp")
@@ -42,19 +74,20 @@ def weekly_panel(ds, spread_measure: str = "effr_iorb", start=None, end=None) ->
     gap = (ds.measure("rrp_rate") - asof_align(ds.measure("iorb"), ds.measure("rrp_rate").index)) * 100
     regime = (asof_align(gap.dropna(), weeks) / 5).round() * 5
     frame = pd.DataFrame({"spread": weekly_spread, "reserves": reserves.reindex(weeks), "ratio": ratio,
-                          "regime": regime})
+                          "regime_gap": regime})
     frame = frame[frame.index >= daily.index.min()]
     try:
         bank_assets = ds.series("TLAACBW027SBOG")
-        frame["ratio_bank_assets"] = frame["reserves"] / asof_align(bank_assets, weeks) * 100
-        frame.loc[frame.index > bank_assets.index.max() + pd.Timedelta(days=7), "ratio_bank_assets"] = np.nan
-    except Exception:  # MissingSeriesError: the notebook says it is missing
+        frame["ratio_bank_assets"] = frame["reserves"] / ds.known_at("TLAACBW027SBOG", frame.index) * 100
+        frame.loc[frame.index > bank_assets.index.max() + pd.Timedelta(days=14), "ratio_bank_assets"] = np.nan
+    except MissingSeriesError:  # the notebook says it is missing
         frame["ratio_bank_assets"] = np.nan
-    frame = frame.dropna(subset=["spread", "ratio", "regime"])
+    frame = frame.dropna(subset=["spread", "ratio", "regime_gap"])
     if start is not None:
         frame = frame[frame.index >= pd.Timestamp(start)]
     if end is not None:
         frame = frame[frame.index <= pd.Timestamp(end)]
+    frame["regime"] = pool_regimes(frame["regime_gap"], min_regime_weeks)
     return frame
 
 
@@ -71,6 +104,10 @@ class Curve:
     sse: float
     n: int
     latest_regime: float = 0.0        # the regime of the last observation: predictions use its intercept
+    b_low: float = np.nan             # bootstrap intervals (bootstrap_curve)
+    b_high: float = np.nan
+    c_low: float = np.nan
+    c_high: float = np.nan
 
     def predict(self, x, regime=None) -> np.ndarray:
         """Spread at x; `regime` a value or an array per point (a regime not in the fit uses the latest one)."""
@@ -126,6 +163,18 @@ class Kink:
     ci_high: float = np.nan
     slope_ci_low: float = np.nan
     slope_ci_high: float = np.nan
+    grid_low: float = np.nan          # the range searched for the kink
+    grid_high: float = np.nan
+    edge_share: float = 0.0           # share of bootstrap kinks on the first or last grid point
+
+    @property
+    def at_edge(self) -> bool:
+        """The estimate sits on the edge of the searched range, or its interval is cut by the edge, or a fifth of
+        the bootstrap kinks fall on an edge: the data do not locate a kink inside the range."""
+        step = (self.grid_high - self.grid_low) / 100
+        lo, hi = self.grid_low + step, self.grid_high - step
+        cut = (not np.isnan(self.ci_low) and self.ci_low <= lo) or (not np.isnan(self.ci_high) and self.ci_high >= hi)
+        return bool(self.kink <= lo or self.kink >= hi or cut or self.edge_share >= 0.2)
 
 
 def _profile_kink(k, x, y, D):
@@ -142,9 +191,7 @@ def fit_kink(x, y, regime=None, grid=None, min_below: int = 8) -> Kink:
     levels = np.unique(regime)
     D = _dummies(regime, levels)
     if grid is None:
-        xs = np.sort(x)
-        lo = xs[min(min_below, len(xs) - 1)]
-        grid = np.linspace(lo, np.quantile(x, 0.95), 120)
+        grid = kink_grid(x, min_below)
     best = None
     for k in grid:
         if (x < k).sum() < min_below:
@@ -156,15 +203,22 @@ def fit_kink(x, y, regime=None, grid=None, min_below: int = 8) -> Kink:
         raise InputError("too few weeks below any candidate kink; widen the fit window")
     sse, k, coef = best
     return Kink(kink=float(k), slope=float(coef[-1]),
-                intercepts={float(l): float(a) for l, a in zip(levels, coef[:-1])}, sse=sse, n=len(x))
+                intercepts={float(l): float(a) for l, a in zip(levels, coef[:-1])}, sse=sse, n=len(x),
+                grid_low=float(np.min(grid)), grid_high=float(np.max(grid)))
+
+
+def kink_grid(x, min_below: int = 8, points: int = 120) -> np.ndarray:
+    """Candidate kinks: from the `min_below`-th smallest ratio to the 95th percentile of the sample."""
+    xs = np.sort(np.asarray(x, float))
+    return np.linspace(xs[min(min_below, len(xs) - 1)], np.quantile(xs, 0.95), points)
 
 
 def bootstrap_kink(x, y, regime=None, reps: int = 200, block: int = 13, level: float = 0.90, seed: int = 0) -> Kink:
     """The kink fit with moving-block bootstrap percentile intervals for the kink and the slope."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     regime = np.zeros(len(x)) if regime is None else np.asarray(regime, float)
-    point = fit_kink(x, y, regime)
-    grid = np.linspace(np.sort(x)[min(8, len(x) - 1)], np.quantile(x, 0.95), 80)
+    grid = kink_grid(x, points=80)
+    point = fit_kink(x, y, regime, grid=kink_grid(x))
     rng = np.random.default_rng(seed)
     ks, ss = [], []
     for _ in range(reps):
@@ -178,28 +232,44 @@ def bootstrap_kink(x, y, regime=None, reps: int = 200, block: int = 13, level: f
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     point.ci_low, point.ci_high = (float(v) for v in np.percentile(ks, q))
     point.slope_ci_low, point.slope_ci_high = (float(v) for v in np.percentile(ss, q))
+    ks = np.asarray(ks)
+    point.edge_share = float(np.mean((ks <= grid[0]) | (ks >= grid[-1]))) if len(ks) else 0.0
     return point
 
 
-def bootstrap_curve_prediction(x, y, regime, x_new, reps: int = 200, block: int = 13, level: float = 0.90,
-                               seed: int = 0) -> pd.DataFrame:
-    """Predicted spread at each x_new (latest regime) with a moving-block bootstrap interval of the curve."""
+def bootstrap_curve(x, y, regime, x_new=(), reps: int = 200, block: int = 13, level: float = 0.90,
+                    seed: int = 0) -> tuple[Curve, pd.DataFrame]:
+    """The exponential fit with moving-block bootstrap percentile intervals for b and c, and the predicted spread
+    at each x_new (latest regime) with its interval. Draws that miss the latest regime are skipped (its intercept
+    is not identified there)."""
     x, y, regime = np.asarray(x, float), np.asarray(y, float), np.asarray(regime, float)
     x_new = np.atleast_1d(np.asarray(x_new, float))
     point = fit_curve(x, y, regime)
     latest = float(regime[-1])
     rng = np.random.default_rng(seed)
-    draws = []
+    draws, bs, cs = [], [], []
     for _ in range(reps):
         idx = block_bootstrap_indices(len(x), block, rng)
         if latest not in set(regime[idx]):
-            continue  # the latest regime's intercept is not identified in this draw
+            continue
         fit = fit_curve(x[idx], y[idx], regime[idx])
+        bs.append(fit.b)
+        cs.append(fit.c)
         draws.append(fit.intercepts[latest] + fit.b * np.exp(-fit.c * x_new))
-    draws = np.array(draws)
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
-    low, high = np.percentile(draws, q, axis=0) if len(draws) else (np.full_like(x_new, np.nan),) * 2
-    return pd.DataFrame({"x": x_new, "spread": point.predict(x_new, latest), "low": low, "high": high})
+    if draws:
+        point.b_low, point.b_high = (float(v) for v in np.percentile(bs, q))
+        point.c_low, point.c_high = (float(v) for v in np.percentile(cs, q))
+        low, high = np.percentile(np.array(draws), q, axis=0)
+    else:
+        low = high = np.full_like(x_new, np.nan)
+    return point, pd.DataFrame({"x": x_new, "spread": point.predict(x_new, latest), "low": low, "high": high})
+
+
+def bootstrap_curve_prediction(x, y, regime, x_new, reps: int = 200, block: int = 13, level: float = 0.90,
+                               seed: int = 0) -> pd.DataFrame:
+    """Predicted spread at each x_new (latest regime) with a moving-block bootstrap interval of the curve."""
+    return bootstrap_curve(x, y, regime, x_new, reps=reps, block=block, level=level, seed=seed)[1]
 
 
 # -- local slope ---------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 Month-end convention: H.4.1 holdings are Wednesday levels, so the level "at the end of month M" is the first
 Wednesday of month M+1. That Wednesday comes after every maturity of M (mid-month and end-of-month coupons, MBS
 principal paid around the 25th), so each month's change holds exactly one month of redemptions. Runoff is the
-fall in holdings (positive = holdings shrank). Treasury holdings also move with TIPS inflation compensation, so a
-month can show runoff a little above the cap.
+fall in holdings (positive = holdings shrank). TREAST includes the inflation compensation accrued on TIPS, which
+grows with CPI: measured Treasury runoff is redemptions minus that accrual, so a month can show less than the
+cap although maturities exceeded it (and, from the timing of maturities around month ends, a little more).
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data.events import load_events
-from .scenarios import CapRegime, Schedule
+from ..data.events import decisions
+from .scenarios import CapRegime, QtSpec, Schedule
 
 
 def month_end_levels(weekly: pd.Series) -> pd.Series:
@@ -57,18 +58,59 @@ def anchor(treasuries: pd.Series, mbs: pd.Series, fed_assets: pd.Series) -> Anch
                   float(row["assets"]))
 
 
-def cap_regimes() -> list[CapRegime]:
-    """The caps of data/events.yaml (kind qt with both caps given), by month."""
-    ev = load_events(kinds={"qt"})
+def cap_regimes(known_by=None) -> list[CapRegime]:
+    """The runoff caps of data/events.yaml known by `known_by` (all when None), by month: each regime runs from its
+    effective month until the next known cap decision or end of runoff takes over (open-ended otherwise)."""
+    ev = decisions(known_by=known_by)
+    steps = ev[(ev["kind"] == "qt") | ev["qt_end"]].sort_values("date")
     out = []
-    for _, row in ev.iterrows():
-        if row["ust_cap_bn"] is None or row["mbs_cap_bn"] is None or pd.isna(row["ust_cap_bn"]):
+    rows = list(steps.itertuples(index=False))
+    for i, row in enumerate(rows):
+        if row.kind != "qt":
             continue
-        out.append(CapRegime(start=row["date"].to_period("M"),
-                             end=row["end"].to_period("M") if pd.notna(row["end"]) else None,
-                             ust_cap=float(row["ust_cap_bn"]), mbs_cap=float(row["mbs_cap_bn"]),
-                             label=row["label"]))
+        nxt = rows[i + 1] if i + 1 < len(rows) else None
+        out.append(CapRegime(start=row.date.to_period("M"),
+                             end=(nxt.date.to_period("M") - 1) if nxt is not None else None,
+                             ust_cap=float(row.ust_cap_bn), mbs_cap=float(row.mbs_cap_bn), label=row.label))
     return out
+
+
+def qt_end_month(known_by=None) -> pd.Period | None:
+    """The month runoff ends by the decisions known at `known_by`: a decided end after the last cap regime's start."""
+    regimes = cap_regimes(known_by)
+    ends = decisions(known_by=known_by)
+    ends = ends[ends["qt_end"]]
+    if not regimes:
+        return None
+    later = ends[ends["date"].dt.to_period("M") > regimes[-1].start]
+    return later["date"].min().to_period("M") if len(later) else None
+
+
+def purchase_schedules(known_by=None, after_bn: float = 0.0) -> list[Schedule]:
+    """Purchases decided by `known_by`: each programme's monthly pace from its effective month to `purchases_until`,
+    then, for the newest programme only, `after_bn` a month (the notebook's stated assumption for a pace the
+    decision left open) until a later programme or runoff takes over."""
+    ev = decisions(known_by=known_by)
+    buys = ev[ev["purchases_bn_month"].notna()].sort_values("date")
+    takeovers = ev[(ev["kind"] == "qt") | ev["purchases_bn_month"].notna()].sort_values("date")
+    out = []
+    last = buys["id"].iloc[-1] if len(buys) else None
+    for row in buys.itertuples(index=False):
+        start = row.date.to_period("M")
+        later = takeovers[takeovers["date"] > row.date]
+        stop = later["date"].min().to_period("M") - 1 if len(later) else None
+        until = row.purchases_until.to_period("M") if pd.notna(row.purchases_until) else None
+        first_end = min(p for p in (until, stop) if p is not None) if (until or stop) else None
+        out.append(Schedule(start, first_end, float(row.purchases_bn_month)))
+        if after_bn and row.id == last and until is not None and (stop is None or until < stop):
+            out.append(Schedule(until + 1, stop, float(after_bn)))
+    return out
+
+
+def spec_as_known(known_by, paydown_rate: float, purchases_after_bn: float = 0.0) -> QtSpec:
+    """The QT engine's spec from the decisions known at `known_by`: caps, the end of runoff, purchases."""
+    return QtSpec(caps=cap_regimes(known_by), mbs_paydown_rate=paydown_rate, qt_end=qt_end_month(known_by),
+                  purchases=purchase_schedules(known_by, purchases_after_bn))
 
 
 def realized_runoff(treasuries: pd.Series, mbs: pd.Series, regimes: list[CapRegime] | None = None) -> pd.DataFrame:
@@ -108,12 +150,3 @@ def paydown_rate(runoff: pd.DataFrame, months: int = 6) -> float:
     recent = runoff.dropna(subset=["mbs"]).iloc[-months:]
     stock_before = recent["mbs_level"] + recent["mbs"]
     return max(0.0, float((recent["mbs"] / stock_before).mean()))
-
-
-def rmp_schedule(first_bn: float, first_start, first_end, after_bn: float, after_end=None) -> list[Schedule]:
-    """Reserve management purchases: `first_bn` a month from first_start to first_end, then `after_bn` a month."""
-    s, e = pd.Timestamp(first_start).to_period("M"), pd.Timestamp(first_end).to_period("M")
-    out = [Schedule(s, e, float(first_bn))]
-    if after_bn:
-        out.append(Schedule(e + 1, pd.Timestamp(after_end).to_period("M") if after_end else None, float(after_bn)))
-    return out

@@ -259,8 +259,15 @@ def weekly_changes(monthly: pd.Series, anchor_date, anchor_level: float, last, w
     return path.iloc[1:] - path.iloc[0]
 
 
+def month_end_date(month: pd.Period) -> pd.Timestamp:
+    """The day a month-end level is observed in H.4.1 data: the first Wednesday of the next month (qt.py)."""
+    first = (month + 1).to_timestamp(how="start")
+    return first + pd.Timedelta(days=(2 - first.day_of_week) % 7)
+
+
 def monthly_to_weekly(monthly: pd.Series, start_date, start_level: float, weeks: pd.DatetimeIndex) -> pd.Series:
-    """Month-end levels (PeriodIndex) to the weekly grid, linear in time between month ends from the start level."""
-    x = _days([pd.Timestamp(start_date)] + [p.to_timestamp(how="end").normalize() for p in monthly.index])
+    """Month-end levels (PeriodIndex) to the weekly grid: each month's level sits on the first Wednesday of the next
+    month (the convention of the realized data), linear in time between them from the start level."""
+    x = _days([pd.Timestamp(start_date)] + [month_end_date(p) for p in monthly.index])
     y = [start_level] + list(monthly.to_numpy(float))
     return pd.Series(np.interp(_days(weeks), x, np.array(y, float)), index=weeks)

@@ -22,11 +22,19 @@ class Indicator:
     higher_is_worse: bool = True
     units: str = ""
     why: str = ""
+    digits: int = 1          # the value is shown, and compared with its thresholds, at this precision
 
-    def level(self) -> float | None:
+    @property
+    def shown(self) -> float | None:
+        """The value as the table prints it: the light is decided on this, so the two never disagree."""
         if self.value is None or pd.isna(self.value):
             return None
-        v = self.value if self.higher_is_worse else -self.value
+        return round(float(self.value), self.digits)
+
+    def level(self) -> float | None:
+        if self.shown is None:
+            return None
+        v = self.shown if self.higher_is_worse else -self.shown
         amber, red = (self.amber, self.red) if self.higher_is_worse else (-self.amber, -self.red)
         return 1.0 if v >= red else 0.5 if v >= amber else 0.0
 
@@ -39,7 +47,7 @@ def summary(indicators: list[Indicator]) -> tuple[pd.DataFrame, float | None]:
         if lvl is not None:
             levels.append(lvl)
         cmp = ">=" if ind.higher_is_worse else "<="
-        rows.append({"indicator": ind.name, "value": ind.value, "units": ind.units,
+        rows.append({"indicator": ind.name, "value": ind.shown, "units": ind.units,
                      "amber when": f"{cmp} {ind.amber:.4g}", "red when": f"{cmp} {ind.red:.4g}",
                      "light": LIGHTS[lvl] if lvl is not None else "n/a", "why it matters": ind.why})
     score = 100.0 * sum(levels) / len(levels) if levels else None

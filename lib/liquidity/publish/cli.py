@@ -190,9 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="update the data cache or show its status")
     dsub = data.add_subparsers(dest="data_command", required=True)
     up = dsub.add_parser("update", help="fetch series into data/cache")
-    up.add_argument("--source", choices=["fred-api", "fred-csv", "fiscaldata", "mirror"],
+    up.add_argument("--source", choices=["fred-api", "fred-csv", "fiscaldata", "nyfed", "mirror"],
                     help="default: mirror when LIQUIDITY_MIRROR is set, else fred-api with FRED_API_KEY, "
-                         "else fred-csv (DTS from fiscaldata)")
+                         "else fred-csv (the DTS from fiscaldata, NYFED_ series from nyfed)")
     up.add_argument("--series", nargs="+", metavar="ID", help="series ids (default: the whole catalog)")
     up.add_argument("--full", action="store_true", help="download everything again, not just new observations")
     up.add_argument("--quiet", action="store_true")
