@@ -1,6 +1,9 @@
-"""Shared fixtures: the data mirror (LIQUIDITY_MIRROR, ../shared/data by default), a session cache, a local server."""
+"""Shared fixtures: the data mirror (LIQUIDITY_MIRROR, ../shared/data by default), a session cache, one published run
+of every notebook in both languages (shared by all test processes), and a local server."""
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +59,69 @@ def session_cache(tmp_path_factory, mirror) -> Path:
     store.update()
     mp.undo()
     return cache
+
+
+KEY_MARKER = "FREDKEYMARKER-7f3a9c2e51d04b6a"     # set as FRED_API_KEY during the published run
+
+
+class Published:
+    """The published run: every notebook, every parameter set, English and Chinese, ipynb + HTML + PDF."""
+
+    def __init__(self, run_dir: Path):
+        self.run_dir = run_dir
+        self.manifest = json.loads((run_dir / "manifest.json").read_text())
+
+    def path(self, notebook: str, paramset: str, lang: str = "en", ext: str = "results.json") -> Path:
+        stem = paramset if lang == "en" else f"{paramset}.{lang}"
+        return self.run_dir / notebook / f"{stem}.{ext}"
+
+    def results(self, notebook: str, paramset: str, lang: str = "en") -> dict:
+        return json.loads(self.path(notebook, paramset, lang).read_text())
+
+    def findings(self, notebook: str, paramset: str, lang: str = "en") -> list[str]:
+        nb = json.loads(self.path(notebook, paramset, lang, "ipynb").read_text())
+        for cell in nb["cells"]:
+            for out in cell.get("outputs", []):
+                found = (out.get("data") or {}).get("application/vnd.liquidity.findings+json")
+                if found is not None:
+                    return found
+        raise AssertionError(f"{notebook}/{paramset} ({lang}) recorded no findings")
+
+    def notes(self, lang: str | None = None):
+        for task in self.manifest["notebooks"]:
+            if lang is None or task.get("lang", "en") == lang:
+                yield task
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory, mirror, worker_id) -> Published:
+    """One run of the whole suite (the refresh a user gets), made once per test session even with pytest-xdist: the
+    first process to get the lock runs it, the others read it. LIQUIDITY_TEST_PUBLISHED=<run dir> reuses an earlier
+    run while iterating on the note tests (never in CI: it would test old notes)."""
+    if os.environ.get("LIQUIDITY_TEST_PUBLISHED") and not os.environ.get("CI"):
+        return Published(Path(os.environ["LIQUIDITY_TEST_PUBLISHED"]))
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    folder = shared / "published"
+    folder.mkdir(exist_ok=True)
+    with open(shared / "published.lock", "w") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        done = folder / "run.txt"
+        if not done.exists():
+            with pytest.MonkeyPatch.context() as mp:
+                for k, v in {"LIQUIDITY_ROOT": str(ROOT), "LIQUIDITY_MIRROR": str(mirror),
+                             "LIQUIDITY_CACHE": str(folder / "cache"), "LIQUIDITY_TODAY": FROZEN_TODAY,
+                             "FRED_API_KEY": KEY_MARKER, "LIQUIDITY_HTTP_BACKOFF": "0.01"}.items():
+                    mp.setenv(k, v)
+                mp.delenv("JPY_SESSION_NAME", raising=False)
+                mp.delenv("LIQUIDITY_CHARTS", raising=False)
+                from liquidity.data import store
+                from liquidity.publish import runner
+
+                store.update(source="mirror")
+                tasks = runner.plan(all_notebooks=True, params_set="all", langs=["en", "zh"])
+                report = runner.run(tasks, formats=["ipynb", "html", "pdf"], jobs=2, out=folder / "out")
+            done.write_text(str(report.run_dir))
+        return Published(Path(done.read_text()))
 
 
 @pytest.fixture(autouse=True)

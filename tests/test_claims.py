@@ -110,7 +110,7 @@ def test_example_file_verdicts_with_the_mirror(mirrored):
     verdicts = run_claims(example)
     assert [v.verdict for v in verdicts] == ["supported", "supported", "supported", "contradicted", "unverifiable"]
     assert verdicts[3].actual == pytest.approx(2553.716) and "max on 2022-12-30" in verdicts[3].reason
-    assert "SOFR99" in verdicts[4].reason
+    assert "SOFR99" in verdicts[4].reason and verdicts[4].notes == [("no_data", {"series": "SOFR99"})]
 
 
 def test_cli_json_output(mirrored):
@@ -126,20 +126,18 @@ def test_cli_json_output(mirrored):
 
 
 @pytest.mark.notebook
-def test_claims_notebook_parameter_sets(mirrored, tmp_path):
-    from liquidity.publish import runner
-
-    report = runner.run(runner.plan(["claims_check"], params_set="all"), jobs=2, out=tmp_path / "out")
-    assert all(t["status"] == "ok" for t in report.tasks), [t["error"] for t in report.tasks]
-    own = json.loads((report.run_dir / "claims_check" / "default.results.json").read_text())
-    assert (own["total"], own["supported"], own["contradicted"], own["unverifiable"]) == (9, 7, 1, 1)
+def test_claims_notebook_parameter_sets(published):
+    own = published.results("claims_check", "default")
+    assert (own["total"], own["supported"], own["contradicted"], own["unverifiable"]) == (10, 9, 1, 0)
     verdicts = {v["id"]: v for v in own["verdicts"]}
     assert verdicts["srf-treasury-collateral-50bn"]["verdict"] == "contradicted"
     assert verdicts["srf-treasury-collateral-50bn"]["actual"] == pytest.approx(29.4)
-    assert verdicts["srf-record-50bn"]["verdict"] == "unverifiable"
-    shared = json.loads((report.run_dir / "claims_check" / "shared_example.results.json").read_text())
+    # the record SRF take-up is supported from the NY Fed's daily total, and so is its peak in Oct-Nov 2025
+    assert verdicts["srf-record-50bn"]["verdict"] == "supported"
+    assert verdicts["srf-peak-50-35bn"]["verdict"] == "supported" and verdicts["srf-peak-50-35bn"]["actual"] == 50.35
+    shared = published.results("claims_check", "shared_example")
     assert shared["as_of"] == "2025-11-17"
     assert [v["verdict"] for v in shared["verdicts"]] == ["supported", "supported", "supported", "contradicted",
                                                          "unverifiable"]
-    html = (report.run_dir / "claims_check" / "default.html").read_text()
-    assert "7 of 9 claims supported, 1 contradicted, 1 unverifiable" in html
+    html = published.path("claims_check", "default", ext="html").read_text()
+    assert "9 of 10 claims supported, 1 contradicted, 0 unverifiable" in html

@@ -93,34 +93,58 @@ def test_2023_runoff_stayed_within_the_caps_in_force(ds):
 
 
 @pytest.mark.notebook
-def test_qt_path_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
-    res = run_param_sets("qt_path", tmp_path / "o")
-    assert {"default", "no_end", "as_of_2025_11_17", "slower_qt"} <= set(res)
-
-    d = res["default"]
+def test_qt_path_parameter_sets_record_values_from_the_mirror(published):
+    d = published.results("qt_path", "default")
     assert d["fed_assets_bn"] == pytest.approx(6745.699) and d["holdings_date"] == "2026-08-19"
     assert d["treasuries_bn"] + d["mbs_bn"] < d["fed_assets_bn"]
-    assert d["ust_runoff_avg_6m_bn"] < 0          # after QT: RMPs and reinvestment grow Treasury holdings
+    assert d["ust_runoff_avg_6m_bn"] < 0          # after QT: purchases and reinvestment grow Treasury holdings
     assert d["realized_fed_assets_end_bn"] is None and d["projection_error_bn"] is None
 
-    nov = res["as_of_2025_11_17"]
+    nov = published.results("qt_path", "as_of_2025_11_17")
     assert nov["fed_assets_bn"] == pytest.approx(6580.462) and nov["projection_start_month"] == "2025-10"
     assert nov["ust_runoff_avg_6m_bn"] == pytest.approx(3.89, abs=0.05)
     assert 14 < nov["mbs_runoff_avg_6m_bn"] < 20
-    assert nov["runoff_since_2022_06_bn"] == pytest.approx(2213.907)
-    assert nov["projection_end_date"] == "2026-07-29"
-    assert nov["realized_fed_assets_end_bn"] == pytest.approx(6738.19)
-    assert nov["projection_error_bn"] == pytest.approx(nov["projected_fed_assets_end_bn"] - 6738.19, abs=1e-5)
+    # the net fall in holdings (runoff less reinvestment and purchases), named as what it is, with its sign
+    assert nov["securities_net_change_since_qt2_bn"] == pytest.approx(-2213.907)
+    # as announced on 17 Nov 2025: QT ends in December, no purchases (the RMPs were decided on 10 Dec)
+    assert nov["qt_end_month_as_announced"] == "2025-12" and nov["bills_bought_as_announced_bn"] == 0.0
+    assert nov["bills_bought_with_hindsight_bn"] > 0
+    assert nov["projection_end_date"] == "2026-08-05"                     # the first Wednesday after July 2026
+    assert nov["realized_fed_assets_end_bn"] == pytest.approx(6748.567)
+    assert nov["projection_error_bn"] == pytest.approx(nov["projected_fed_assets_end_bn"] - 6748.567, abs=1e-5)
     ends = nov["scenario_fed_assets_end_bn"]
-    assert ends["as_announced"] > ends["slower"] > ends["no_end"]       # ordering of the three paths
-    assert res["no_end"]["projected_fed_assets_end_bn"] == pytest.approx(ends["no_end"])
-    assert res["slower_qt"]["projected_fed_assets_end_bn"] == pytest.approx(ends["slower"])
+    assert ends["with_hindsight"] > ends["as_announced"] > ends["slower"] > ends["no_end"]
+    assert published.results("qt_path", "no_end")["projected_fed_assets_end_bn"] == pytest.approx(ends["no_end"])
+    assert published.results("qt_path", "slower_qt")["projected_fed_assets_end_bn"] == pytest.approx(ends["slower"])
     # with no end, 9 months of roughly $5bn + MBS paydowns come off the October level
     assert 6587.0 - 9 * 25 < ends["no_end"] < 6587.0 - 9 * 15
 
-    if "end_of_qt1_2019" in res:
-        q1 = res["end_of_qt1_2019"]
-        assert q1["runoff_since_2022_06_bn"] is None and q1["realized_fed_assets_end_bn"] is not None
+    q1 = published.results("qt_path", "end_of_qt1_2019")
+    assert q1["securities_net_change_since_qt2_bn"] is None and q1["qt_end_month_as_announced"] == "2019-08"
+    assert q1["bills_bought_as_announced_bn"] == 0.0 and "bill_purchases_2019" in q1["decisions_after_as_of"]
+
+
+@pytest.mark.notebook
+def test_qt_path_findings_quote_one_end_figure_and_the_right_words(published, mirrored):
+    from liquidity.publish.i18n import fmt
+    from notes import plain, sentence
+
+    nov = published.results("qt_path", "as_of_2025_11_17")
+    f = [plain(x) for x in published.findings("qt_path", "as_of_2025_11_17")]
+    s = sentence(f, "before QT2")
+    assert f"securities held fell {fmt.bn(-nov['securities_net_change_since_qt2_bn'])} net" in s
+    s = sentence(f, "Over the last six months")
+    assert f"Treasury holdings fell {fmt.bn(nov['ust_runoff_avg_6m_bn'], digits=1)} a month on average" in s
+    s = sentence(f, "As announced (decisions known on 17 Nov 2025)")
+    assert "runoff ends in Dec 2025; no purchase programme" in s
+    assert f"Total assets reach {fmt.bn(nov['projected_fed_assets_end_bn'])}" in s and "on 5 Aug 2026" in s
+    # the end figure of the findings is the one the side-by-side table prints (one number, one place)
+    html = published.path("qt_path", "as_of_2025_11_17", ext="html").read_text()
+    assert f">{fmt.bn(nov['scenario_fed_assets_end_bn']['as_announced'])}<" in html
+    s = sentence(f, "What happened")
+    assert f"total assets {fmt.bn(nov['realized_fed_assets_end_bn'])} (error {fmt.bn(nov['projection_error_bn'], sign=True)})" in s
+    d = [plain(x) for x in published.findings("qt_path", "default")]
+    assert "Treasury holdings grew" in sentence(d, "Over the last six months")      # negative runoff reads "grew"
 
 
 def test_anchor_and_weekly_changes_put_a_monthly_path_on_the_weekly_grid():

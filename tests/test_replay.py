@@ -39,23 +39,34 @@ def test_september_2019_on_the_mirror(ds):
 
 
 @pytest.mark.notebook
-def test_replay_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
-    res = run_param_sets("replay_2019", tmp_path / "o")
-    assert {"default", "quarter_end_2025_09_30", "as_of_2025_11_17"} <= set(res)
+def test_replay_parameter_sets_record_values_from_the_mirror(published):
+    res = {s: published.results("replay_2019", s) for s in ("default", "quarter_end_2025_09_30", "as_of_2025_11_17")}
     for r in res.values():
         assert r["sofr_peak_2019_pct"] == 5.25 and r["sofr_peak_2019_date"] == "2019-09-17"
         assert r["effr_peak_2019_pct"] == 2.30 and r["sofr_iorb_peak_2019_bp"] == pytest.approx(315.0)
         assert r["reserves_low_2019_bn"] == pytest.approx(1394.122) and r["reserves_low_2019_date"] == "2019-09-18"
-        assert 6.0 < r["reserves_gdp_2019_pct"] < 7.0
+        # the week of 18 Sep 2019 over the GDP published by then (2019Q2), not the quarter it falls in
+        assert r["reserves_gdp_2019_pct"] == pytest.approx(1394.122 / 21397.938 * 100, rel=1e-6)
         assert r["counterfactual_shock_bn"] == pytest.approx(119.476)
         assert r["counterfactual_ci_low"] <= r["counterfactual_spread_bp"] <= r["counterfactual_ci_high"]
-        assert r["missing"] == ["RPONTTLD", "srf_usage"]          # only the series the mirror lacks
+        assert r["first_decisions_2019"] == ["repo_ops_2019"]             # announced on day 0, in response
     d = res["default"]
     assert d["sofr_peak_2025_pct"] == 4.22 and d["sofr_peak_2025_date"] == "2025-10-31"
-    assert d["sofr_iorb_peak_2025_bp"] == pytest.approx(32.0)
+    assert d["sofr_iorb_peak_2025_bp"] == pytest.approx(32.0) and d["srf_peak_2025_bn"] == pytest.approx(50.35)
     assert d["counterfactual_reserves_bn"] == pytest.approx(2935.287)
-    assert d["tga_change_3m_2025_bn"] > 400                      # the rebuild: TGA up ~$430bn in three months
+    assert d["tga_change_3m_2025_bn"] > 400                      # the rebuild: TGA up several hundred billion
+    # the 29 Oct decision came before day 0 (31 Oct) and is not a response; the next decisions were on 10 Dec
+    assert d["first_decisions_2025"] == ["cut_2025_12", "rmp_2025_12"] and not d["first_decisions_2025_after_as_of"]
     nov = res["as_of_2025_11_17"]
     assert nov["counterfactual_reserves_bn"] == pytest.approx(2855.03)
+    assert nov["first_decisions_2025_after_as_of"]               # as of 17 Nov that is hindsight
     q = res["quarter_end_2025_09_30"]
     assert q["episode_b_date"] == "2025-09-30" and q["sofr_iorb_peak_2025_bp"] < 32.0
+    assert q["first_decisions_2025"] == ["cut_2025_10", "qt2_end"]
+
+
+@pytest.mark.notebook
+def test_replay_shows_levels_without_signs_and_marks_hindsight(published):
+    html = published.path("replay_2019", "as_of_2025_11_17", ext="html").read_text()
+    assert ">$1.39tn<" in html and ">+$1.39tn<" not in html           # a level is not a change
+    assert "Cut to 3.50-3.75%; Reserve management purchases begin (~$40bn/month) (announced 10 Dec 2025) — after as_of" in html

@@ -92,30 +92,88 @@ def test_days_above_counts_strict_excess_in_the_window():
     assert above == 1 and observed == len(days)
 
 
-@pytest.mark.notebook
-def test_repo_stress_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
-    res = run_param_sets("repo_stress", tmp_path / "o")
-    assert {"default", "as_of_2025_11_17", "episode_2019", "sofr_curve_2025_11_17"} <= set(res)
+def test_thin_regimes_are_pooled_with_the_one_before():
+    idx = pd.date_range("2018-01-03", periods=200, freq="W-WED")
+    gap = pd.Series(np.r_[np.full(120, -25.0), np.full(20, -20.0), np.full(20, -15.0), np.full(40, -10.0)], index=idx)
+    fit = dcv.pool_regimes(gap, min_weeks=52)
+    assert set(fit) == {-25.0} and dcv.pool_regimes(gap, min_weeks=1).equals(gap)
+    gap2 = pd.Series(np.r_[np.full(10, -20.0), np.full(100, -25.0)], index=idx[:110])
+    assert set(dcv.pool_regimes(gap2, 52)) == {-25.0}                  # a thin first regime joins the next
 
-    nov = res["as_of_2025_11_17"]
+
+def test_a_kink_on_the_edge_of_the_range_is_reported_as_such():
+    rng = np.random.default_rng(4)
+    x = rng.uniform(5, 15, 300)
+    y = -2.0 * x + rng.normal(0, 0.5, 300)                            # a slope everywhere: no kink inside
+    k = dcv.bootstrap_kink(x, y, reps=60, seed=1)
+    assert k.at_edge
+    xk, yk, rk = _synthetic_kink()
+    assert not dcv.bootstrap_kink(xk, yk, rk, reps=60, seed=1).at_edge
+
+
+def test_bootstrap_curve_gives_intervals_for_b_and_c():
+    x, y, regime = _synthetic_exp(seed=5)
+    curve, pred = dcv.bootstrap_curve(x, y, regime, [8.0], reps=80, block=5, seed=2)
+    assert curve.b_low <= 80.0 <= curve.b_high and curve.c_low <= 0.35 <= curve.c_high
+    assert pred["low"].iloc[0] <= pred["spread"].iloc[0] <= pred["high"].iloc[0]
+
+
+def test_a_light_is_decided_on_the_value_it_shows():
+    ind = stress.Indicator("spread", 9.96, 10.0, 20.0, digits=0)       # shown as 10: amber, as ">= 10" says
+    assert ind.shown == 10.0 and ind.level() == 0.5
+    assert stress.Indicator("spread", 9.96, 10.0, 20.0, digits=2).level() == 0.0   # shown as 9.96: green
+
+
+@pytest.mark.notebook
+def test_repo_stress_parameter_sets_record_values_from_the_mirror(published):
+    nov = published.results("repo_stress", "as_of_2025_11_17")
     assert nov["sofr_pct"] == 3.95 and nov["sofr_date"] == "2025-11-14" and nov["iorb_pct"] == 3.90
     assert nov["sofr_iorb_peak_bp"] == pytest.approx(32.0) and nov["sofr_iorb_peak_date"] == "2025-10-31"
-    assert nov["srf_usage_bn"] is None and "RPONTTLD" in nov["missing"]
+    assert nov["srf_peak_bn"] == pytest.approx(50.35) and nov["srf_peak_date"] == "2025-10-31"
+    assert nov["srf_source"] == "NYFED_RP_TOTAL" and nov["srf_quarter"] == "2025Q4" and nov["srf_days_used_quarter"] > 0
+    assert nov["tgcr_iorb_bp"] == pytest.approx(2.0) and nov["sofr99_iorb_bp"] is None   # no SOFR percentiles here
     assert nov["rpontsyd_bn"] == pytest.approx(4.761)
     assert nov["days_above_srf_rate_90d"] >= 1              # 31 Oct 2025: SOFR 4.22% above the 4.00% top
-    assert nov["reserves_gdp_pct"] == pytest.approx(2855.03 / 31098.027 * 100, rel=1e-3)
-    assert nov["kink_ci_low"] <= nov["kink_reserves_gdp_pct"] <= nov["kink_ci_high"]
+    # GDP published by 17 Nov 2025 is 2025Q2 (the Q3 advance estimate was cancelled): about 9.4%, not 9.18%
+    assert nov["reserves_gdp_pct"] == pytest.approx(2855.03 / 30485.729 * 100, rel=1e-6)
+    assert not nov["kink_at_edge"] and nov["kink_ci_low"] <= nov["kink_reserves_gdp_pct"] <= nov["kink_ci_high"]
     assert nov["reserves_gdp_pct"] < nov["kink_reserves_gdp_pct"]          # below the kink in Nov 2025
+    assert nov["curve_b_ci_low"] <= nov["curve_b_bp"] <= nov["curve_b_ci_high"]     # intervals promised, given
+    assert nov["curve_c_ci_low"] <= nov["curve_c"] <= nov["curve_c_ci_high"]
     assert nov["elasticity_ci_low"] <= nov["elasticity_bp_per_pp"] <= nov["elasticity_ci_high"]
     assert nov["scenario_reserves_bn"] == pytest.approx(2855.03 - 300.0)
     assert nov["scenario_spread_ci_low"] <= nov["scenario_spread_bp"] <= nov["scenario_spread_ci_high"]
     assert 0 <= nov["stress_score"] <= 100 and nov["oos_mean_abs_error_bp"] < 10
+    # the light for SOFR - IORB follows the value as shown (one decimal): 9.9 is under the 10bp alert
+    assert nov["sofr_iorb_10d_bp"] == pytest.approx(9.9, abs=0.05) and nov["stress_lights"]["sofr_iorb_10d"] == "green"
 
-    ep = res["episode_2019"]
+    ep = published.results("repo_stress", "episode_2019")
     assert ep["sofr_iorb_peak_bp"] == pytest.approx(315.0) and ep["sofr_iorb_peak_date"] == "2019-09-17"
     assert ep["iorb_pct"] == 1.80 and ep["reserves_gdp_pct"] < 7.0
-    assert ep["stress_score"] > res["default"]["stress_score"]              # 2019 was worse than now
+    # as of 30 Sep 2019: the kink sits on the edge of the searched range and is reported so; the short
+    # configurations of 2018-19 share an intercept instead of absorbing the squeeze
+    assert ep["kink_at_edge"] and ep["stress_lights"]["reserves_vs_kink"] == "n/a"
+    assert len(ep["fit_regimes"]) < len(ep["config_regimes"])
+    assert ep["stress_score"] > published.results("repo_stress", "default")["stress_score"]   # 2019 was worse
 
-    sofr = res["sofr_curve_2025_11_17"]
+    d = published.results("repo_stress", "default")
+    assert d["srf_peak_bn"] == pytest.approx(74.6) and d["srf_peak_date"] == "2025-12-31"
+    sofr = published.results("repo_stress", "sofr_curve_2025_11_17")
     assert sofr["spread_measure"] == "sofr_iorb" and sofr["scenario_reserves_bn"] == 2500.0
-    assert res["default"]["as_of"] == "latest" and res["default"]["sofr_date"] == "2026-08-20"
+    assert d["as_of"] == "latest" and d["sofr_date"] == "2026-08-20"
+
+
+@pytest.mark.notebook
+def test_repo_stress_findings_say_what_the_numbers_say(published):
+    from liquidity.publish.i18n import fmt
+    from notes import plain, sentence
+
+    nov = published.results("repo_stress", "as_of_2025_11_17")
+    f = [plain(x) for x in published.findings("repo_stress", "as_of_2025_11_17")]
+    assert f"TGCR - IORB {fmt.bp(nov['tgcr_iorb_bp'], sign=True)}" in sentence(f, "SOFR was")
+    s = sentence(f, "SRF use peaked")
+    assert "$50.35bn on 31 Oct 2025" in s and f"on {nov['srf_days_used_quarter']} days in 2025Q4 (to 17 Nov 2025)" in s
+    s = sentence(f, "Reserves are")
+    assert f"{fmt.num(nov['reserves_gdp_pct'], 2)}% of GDP" in s and f"kink is at {fmt.num(nov['kink_reserves_gdp_pct'], 2)}%" in s
+    ep = [plain(x) for x in published.findings("repo_stress", "episode_2019")]
+    assert "the data do not locate a kink inside the range searched" in sentence(ep, "Reserves are")

@@ -14,7 +14,6 @@ from liquidity.publish import runner
 from liquidity.core.errors import InputError, LockedError
 
 ROOT = Path(__file__).resolve().parents[1]
-MARKER = "FREDKEYMARKER-7f3a9c2e51d04b6a"
 
 
 def test_unknown_parameter_is_rejected_with_a_suggestion():
@@ -43,63 +42,72 @@ def test_cli_rejects_bad_parameters_before_any_kernel_starts(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory, mirror, session_cache):
-    """One real run of the monitor (as of 17 Nov 2025) to HTML and PDF, with a marker FRED key in the environment."""
-    out = tmp_path_factory.mktemp("published")
+def twice(tmp_path_factory, mirror, session_cache):
+    """The monitor (as of 17 Nov 2025) run twice into one folder: the second run has nothing new to do."""
+    out = tmp_path_factory.mktemp("twice")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LIQUIDITY_ROOT", str(ROOT))
         mp.setenv("LIQUIDITY_MIRROR", str(mirror))
         mp.setenv("LIQUIDITY_CACHE", str(session_cache))
-        mp.setenv("FRED_API_KEY", MARKER)
-        tasks = runner.plan(["monitor"], params_set="as_of_2025_11_17")
-        report = runner.run(tasks, formats=["ipynb", "html", "pdf"], jobs=1, out=out)
-        again = runner.run(tasks, formats=["ipynb", "html", "pdf"], jobs=1, out=out)
+        tasks = runner.plan(["monitor"], params_set="as_of_2025_11_17", langs=["en", "zh"])
+        report = runner.run(tasks, formats=["ipynb", "html"], jobs=2, out=out)
+        again = runner.run(tasks, formats=["ipynb", "html"], jobs=2, out=out)
     return out, report, again
 
 
 @pytest.mark.notebook
-def test_published_layout_manifest_and_latest(published):
-    out, report, again = published
+def test_published_layout_manifest_and_latest(twice):
+    out, report, again = twice
     run_dir = report.run_dir
     names = sorted(p.name for p in (run_dir / "monitor").iterdir())
-    assert names == ["as_of_2025_11_17.html", "as_of_2025_11_17.ipynb", "as_of_2025_11_17.pdf",
-                     "as_of_2025_11_17.results.json"]
+    assert names == ["as_of_2025_11_17.html", "as_of_2025_11_17.ipynb", "as_of_2025_11_17.results.json",
+                     "as_of_2025_11_17.zh.html", "as_of_2025_11_17.zh.ipynb", "as_of_2025_11_17.zh.results.json"]
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["run_id"] == run_dir.name
-    entry = manifest["notebooks"][0]
-    assert entry["status"] == "ok" and entry["parameters"]["as_of"] == "2025-11-17" and entry["seconds"] > 0
-    assert set(entry["files"]) == set(names)
+    assert manifest["run_id"] == run_dir.name and manifest["languages"] == ["en", "zh"]
+    en, zh = manifest["notebooks"]
+    assert en["status"] == zh["status"] == "ok" and (en["lang"], zh["lang"]) == ("en", "zh")
+    assert en["parameters"]["as_of"] == "2025-11-17" and en["seconds"] > 0
+    assert set(en["files"]) | set(zh["files"]) == set(names)
     assert manifest["series"]["WALCL"]["last_observation"] == "2026-08-19"
+    assert manifest["series"]["WALCL"]["behind"].endswith("weeks behind")       # 19 Aug 2026 on 22 Nov 2026
     assert manifest["series"]["RPONTTLD"]["reason"].startswith("missing")
     assert (out / "latest").resolve() == again.run_dir
 
 
 @pytest.mark.notebook
-def test_unchanged_inputs_are_not_re_executed(published):
-    _, report, again = published
-    assert again.tasks[0]["status"] == "reused" and again.tasks[0]["reused_from"] == report.run_id
-    assert (again.run_dir / "monitor" / "as_of_2025_11_17.pdf").read_bytes() == \
-        (report.run_dir / "monitor" / "as_of_2025_11_17.pdf").read_bytes()
+def test_unchanged_inputs_are_not_re_executed(twice):
+    _, report, again = twice
+    assert {t["status"] for t in again.tasks} == {"reused"} and again.tasks[0]["reused_from"] == report.run_id
+    assert (again.run_dir / "monitor" / "as_of_2025_11_17.zh.html").read_bytes() == \
+        (report.run_dir / "monitor" / "as_of_2025_11_17.zh.html").read_bytes()
+
+
+@pytest.mark.notebook
+def test_sidecars_are_the_same_in_both_languages(published):
+    for task in published.notes("zh"):
+        en = published.results(task["notebook"], task["paramset"], "en")
+        zh = published.results(task["notebook"], task["paramset"], "zh")
+        assert zh == en, (task["notebook"], task["paramset"])
 
 
 @pytest.mark.notebook
 def test_fred_key_marker_appears_in_no_output(published):
-    out, _, _ = published
-    for path in out.rglob("*"):
+    from conftest import KEY_MARKER
+
+    for path in published.run_dir.parent.rglob("*"):
         if path.is_file():
-            assert MARKER.encode() not in path.read_bytes(), path
+            assert KEY_MARKER.encode() not in path.read_bytes(), path
 
 
 @pytest.mark.notebook
 def test_pdf_has_title_numbers_and_charts(published):
-    _, report, _ = published
-    pdf = report.run_dir / "monitor" / "as_of_2025_11_17.pdf"
+    pdf = published.path("monitor", "as_of_2025_11_17", ext="pdf")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert "US dollar liquidity monitor" in text and "data as of 2025-11-17" in text
+    assert "US dollar liquidity monitor" in text and "Data as of 17 Nov 2025" in text
     assert "$2.86tn" in text and "3.95%" in text          # reserves and SOFR from the findings
     assert "Reserves, Treasury cash and the ON RRP buffer" in text  # chart title drawn inside the SVG
     assert "Billions of USD" in text                       # chart axis title
-    assert "page 1 of" in text
+    assert "page 1 of" in text and "run " + published.manifest["run_id"] in text
     assert "import liquidity" not in text                 # no code
 
 
@@ -110,8 +118,7 @@ def test_html_renders_every_chart_with_the_network_blocked(published):
 
     from liquidity.publish.export import launch_browser
 
-    _, report, _ = published
-    html = report.run_dir / "monitor" / "as_of_2025_11_17.html"
+    html = published.path("monitor", "as_of_2025_11_17", ext="html")
     blocked = []
     with sync_playwright() as p:
         browser = launch_browser(p)
@@ -136,13 +143,23 @@ def test_html_renders_every_chart_with_the_network_blocked(published):
 @pytest.mark.notebook
 def test_a_failing_run_is_published_with_the_error_and_a_non_zero_exit(mirrored, tmp_path, monkeypatch):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "monitor", "--as-of", "1995-01-02",
+    proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "tga_drain", "-p", "window_start", "1995-01-02",
                            "--out", str(out), "--quiet", "--formats", "ipynb,html"],
                           capture_output=True, text=True, cwd=ROOT, env={**os.environ})
     assert proc.returncode == 1
-    assert "failed" in proc.stdout and "as_of 1995-01-02 is before the data starts" in proc.stdout
-    html = next((out / "latest" / "monitor").glob("custom.html")).read_text()
-    assert "as_of 1995-01-02 is before the data starts" in html and "FAILED" in html
+    assert "failed" in proc.stdout and "window_start 1995-01-02 is before the weekly data start" in proc.stdout
+    html = next((out / "latest" / "tga_drain").glob("custom.html")).read_text()
+    assert "window_start 1995-01-02 is before the weekly data start" in html and "FAILED" in html
+
+
+def test_as_of_before_the_data_or_after_today_is_refused_before_any_kernel(mirrored, tmp_path):
+    for as_of, message in (("1995-01-02", "is before the data of notebook monitor start"),
+                           ("2031-01-01", "is after today (2026-11-22)")):
+        proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "monitor", "--as-of", as_of, "--out",
+                               str(tmp_path / "o"), "--quiet"], capture_output=True, text=True, cwd=ROOT,
+                              env={**os.environ})
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+        assert not (tmp_path / "o").exists()
 
 
 def test_a_second_run_fails_cleanly_while_the_lock_is_held(tmp_path):
@@ -197,14 +214,16 @@ def test_list_tasks_prints_json_for_schedulers():
 def test_refresh_updates_data_runs_every_set_and_then_reuses(mirror, tmp_path):
     env = {**os.environ, "LIQUIDITY_MIRROR": str(mirror), "LIQUIDITY_CACHE": str(tmp_path / "cache")}
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "liquidity", "refresh", "--formats", "ipynb,html", "--out", str(out), "--quiet"]
+    cmd = [sys.executable, "-m", "liquidity", "refresh", "monitor", "claims_check", "--formats", "ipynb,html",
+           "--lang", "en,zh", "--out", str(out), "--quiet"]
     first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
     assert first.returncode == 0, first.stdout + first.stderr
+    assert "without encryption" not in first.stdout + first.stderr and "WARNING" not in first.stderr   # quiet
     manifest = json.loads((out / "latest" / "manifest.json").read_text())
-    pairs = {(t["notebook"], t["paramset"]) for t in manifest["notebooks"]}
-    expected = {(nb, p.stem) for nb in ("monitor", "claims_check")
-                for p in (ROOT / "notebooks" / "params" / nb).glob("*.yaml")}
-    assert expected <= pairs and all(t["status"] == "ok" for t in manifest["notebooks"])
+    pairs = {(t["notebook"], t["paramset"], t["lang"]) for t in manifest["notebooks"]}
+    expected = {(nb, p.stem, lang) for nb in ("monitor", "claims_check")
+                for p in (ROOT / "notebooks" / "params" / nb).glob("*.yaml") for lang in ("en", "zh")}
+    assert expected == pairs and all(t["status"] == "ok" for t in manifest["notebooks"])
     assert manifest["data_update"]["WALCL"] == "updated" and manifest["data_update"]["RPONTTLD"].startswith("missing")
     second = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
     assert second.returncode == 0

@@ -69,30 +69,50 @@ def test_scenario_tga_release_and_rmps_add_up_to_reserves():
 
 
 @pytest.mark.notebook
-def test_stealth_qe_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
-    res = run_param_sets("stealth_qe", tmp_path / "o")
-    assert {"default", "as_of_2025_11_17", "episode_2021", "no_rmp_2025_11_17"} <= set(res)
-
-    d = res["default"]
+def test_stealth_qe_parameter_sets_record_values_from_the_mirror(published):
+    d = published.results("stealth_qe", "default")
     e21 = [e for e in d["episodes"] if e["start"] == "2021-01-06"]
     assert len(e21) == 1 and e21[0]["end"] == "2021-10-13" and e21[0]["tga_start_bn"] == pytest.approx(1669.327)
     assert e21[0]["reserves_change_bn"] > 1000 and e21[0]["sp500_change_pct"] is not None
     assert set(d["episodes"][0]) == {"start", "end", "tga_start_bn", "tga_end_bn", "reserves_change_bn",
                                      "net_liquidity_change_bn", "sp500_change_pct", "btc_change_pct"}
     assert d["tga_now_bn"] == pytest.approx(963.95) and d["tga_release_bn"] == pytest.approx(963.95 - 850)
-    assert d["realized_reserves_end_bn"] is None
+    assert d["realized_reserves_end_bn"] is None and d["srf_days_marked"] > 0
 
-    nov, no_rmp = res["as_of_2025_11_17"], res["no_rmp_2025_11_17"]
+    nov, dec = published.results("stealth_qe", "as_of_2025_11_17"), published.results("stealth_qe", "as_of_2025_12_12")
     assert nov["tga_now_bn"] == pytest.approx(953.816) and nov["tga_release_bn"] == pytest.approx(103.816)
-    # $40bn a month Dec-Mar, the March round credited through the month from the end of February to 25 Mar (25 of 31 days)
-    assert nov["rmp_total_bn"] == pytest.approx(120 + 40 * 25 / 31, abs=1e-3) and no_rmp["rmp_total_bn"] == 0.0
+    # as announced on 17 Nov 2025 there are no RMPs; they appear with hindsight, and as announced from 10 Dec
+    assert nov["rmp_total_bn"] == 0.0 and nov["hindsight_rmp_total_bn"] > 100
+    assert dec["rmp_total_bn"] > 100 and dec["decisions_after_as_of"] == []
     assert nov["projection_end_date"] == "2026-03-25"
     assert nov["realized_reserves_end_bn"] == pytest.approx(2993.955)
     assert nov["projection_error_bn"] == pytest.approx(nov["projected_reserves_end_bn"] - 2993.955, abs=1e-5)
-    # RMPs are the whole difference between the two paths
-    assert nov["projected_reserves_end_bn"] - no_rmp["projected_reserves_end_bn"] == pytest.approx(nov["rmp_total_bn"],
-                                                                                                   abs=1e-4)
+    # purchases are the whole difference between the two paths (same TGA path, same offset)
+    assert nov["hindsight_projected_reserves_end_bn"] - nov["projected_reserves_end_bn"] == pytest.approx(
+        nov["hindsight_rmp_total_bn"], abs=1e-4)
+    assert nov["projection_error_bn"] < 0 < nov["hindsight_projection_error_bn"]   # what happened lies between
 
-    e = res["episode_2021"]
-    assert e["tga_now_bn"] == pytest.approx(1625.325) and e["rmp_total_bn"] == pytest.approx(600.0)  # Feb-Jun 2021 at $120bn
-    assert e["realized_reserves_end_bn"] is not None
+    e = published.results("stealth_qe", "episode_2021")
+    assert e["tga_now_bn"] == pytest.approx(1625.325)
+    assert e["rmp_total_bn"] == pytest.approx(120 * 4 + 120 * 28 / 35)   # QE's $120bn a month, decided 16 Dec 2020
+    assert e["realized_reserves_end_bn"] is not None and e["hindsight_projected_reserves_end_bn"] is None
+
+
+@pytest.mark.notebook
+def test_stealth_qe_findings_say_what_the_numbers_say(published):
+    from liquidity.publish.i18n import fmt
+    from notes import plain, sentence
+
+    nov = published.results("stealth_qe", "as_of_2025_11_17")
+    f = [plain(x) for x in published.findings("stealth_qe", "as_of_2025_11_17")]
+    s = sentence(f, "The TGA stood at")
+    assert f"{fmt.bn(953.816)} (week average to 12 Nov 2025)" in s and f"releases {fmt.bn(103.816)}" in s
+    assert "add no purchases" in s and f"{fmt.bn(nov['mbs_to_bills_bn'])} of MBS principal" in s
+    s = sentence(f, "With hindsight")
+    assert f"purchases would be {fmt.bn(nov['hindsight_rmp_total_bn'])}" in s
+    s = sentence(f, "What happened")
+    assert fmt.bn(nov["projection_error_bn"], sign=True) in s and fmt.bn(nov["hindsight_projection_error_bn"], sign=True) in s
+    drawdowns = [x for x in f if x.startswith("Drawdown")]
+    assert any("to 16 Jul 2025" in x for x in drawdowns)            # the 2025 drawdown (it starts in Nov 2024)
+    e = [plain(x) for x in published.findings("stealth_qe", "episode_2021")]
+    assert not any(x.startswith("With hindsight") for x in e)       # later decisions change nothing before July 2021

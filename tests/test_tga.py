@@ -145,32 +145,74 @@ def test_2025_rebuild_decomposition_closes_with_a_small_residual(ds):
 
 
 @pytest.mark.notebook
-def test_tga_drain_parameter_sets_record_values_from_the_mirror(mirrored, tmp_path):
-    res = run_param_sets("tga_drain", tmp_path / "o")
-    assert set(res) == {"default", "rebuild_2023", "as_of_2025_11_17", "tax_spike_2026"}
-
-    d = res["default"]
+def test_tga_drain_parameter_sets_record_values_from_the_mirror(published):
+    d = published.results("tga_drain", "default")
     assert (d["window_start"], d["window_end"]) == ("2025-06-25", "2025-11-12")
-    assert d["tga_change_bn"] == pytest.approx(589.441) and d["reserves_change_bn"] == pytest.approx(-514.298)
+    assert d["tga_change_bn"] == pytest.approx(953.816 - 364.375) and d["reserves_change_bn"] == pytest.approx(-514.298)
     assert d["fed_assets_change_bn"] == pytest.approx(-81.738) and d["currency_change_bn"] is None
     assert d["reserves_change_bn"] == pytest.approx(d["fed_assets_change_bn"] - d["tga_change_bn"]
                                                     - d["rrp_change_bn"] - d["other_change_bn"], abs=1e-5)
+    assert d["other_contribution_bn"] == pytest.approx(-d["other_change_bn"])
     assert d["rrp_offset_share"] == pytest.approx(-d["rrp_change_bn"] / d["tga_change_bn"], abs=1e-5)
     assert d["tga_peak_bn"] == pytest.approx(1000.632) and d["tga_peak_date"] == "2025-10-30"
     assert d["projection_end_date"] == "2026-09-30" and d["projected_tga_end_bn"] == pytest.approx(850.0)
-    assert d["realized_reserves_end_bn"] is None and d["projection_error_bn"] is None
+    # the identity ends with WTREGEN (12 Aug) while WRESBAL has 19 Aug: that later week is compared, not ignored
+    assert d["projection_start_date"] == "2026-08-12" and d["replay_weeks"] == 1
+    # the offset comes from weeks with ON RRP at or under $50bn, like today's, and says how many
+    assert d["rrp_offset_regime"] == "near_zero" and d["rrp_offset_weeks"] >= 13
 
-    r23 = res["rebuild_2023"]
+    r23 = published.results("tga_drain", "rebuild_2023")
     assert r23["window_start"] == "2023-05-31" and r23["rrp_change_bn"] < -700   # ON RRP paid for the rebuild
     assert r23["rrp_offset_share"] > 1.0 and r23["currency_change_bn"] == pytest.approx(-18.483)
 
-    nov = res["as_of_2025_11_17"]
+    nov = published.results("tga_drain", "as_of_2025_11_17")
     assert nov["as_of"] == "2025-11-17" and nov["projection_start_date"] == "2025-11-12"
     assert nov["projection_end_date"] == "2025-12-31" and nov["projected_tga_end_bn"] == pytest.approx(850.0)
     assert nov["realized_reserves_end_bn"] == pytest.approx(2957.41)
     assert nov["projection_error_bn"] == pytest.approx(nov["projected_reserves_end_bn"] - 2957.41, abs=1e-5)
     assert nov["projected_reserves_end_low_bn"] < 2957.41 < nov["projected_reserves_end_high_bn"]
+    # reserves were already under $3tn when the projection starts: the note says since when, not a future date
+    assert nov["reserves_alert_crossing"] == "already" and nov["reserves_alert_crossing_date"] <= "2025-11-12"
+    assert nov["decisions_after_as_of"] == ["cut_2025_12", "rmp_2025_12"]
+    # SRF days on the reserves chart: as of 17 Nov the record 31 Oct take-up is known and marked; the latest
+    # note's year behind it holds the 2025 year-end
+    assert nov["srf_marked_peak_bn"] == pytest.approx(50.35) and nov["srf_days_marked"] >= 1
+    assert d["srf_marked_peak_bn"] == pytest.approx(74.6)
 
-    tax = res["tax_spike_2026"]
+    tax = published.results("tga_drain", "tax_spike_2026")
     assert tax["projection_start_date"] == "2026-03-25" and tax["projected_tga_end_bn"] == pytest.approx(900.0)
     assert tax["realized_reserves_end_bn"] is not None and tax["projection_error_bn"] is not None
+
+
+@pytest.mark.notebook
+def test_tga_drain_findings_say_what_the_series_say(published, mirrored):
+    import liquidity as lq
+    from liquidity.publish.i18n import fmt
+    from notes import plain, sentence
+
+    ds = lq.Dataset(as_of="2025-11-17")
+    tga, res, walcl = ds.series("WTREGEN"), ds.series("WRESBAL"), ds.series("WALCL")
+    d_tga = tga["2025-11-12"] - tga["2025-06-25"]
+    d_res = res["2025-11-12"] - res["2025-06-25"]
+    d_assets = walcl["2025-11-12"] - walcl["2025-06-25"]
+    nov = published.results("tga_drain", "as_of_2025_11_17")
+    f = [plain(x) for x in published.findings("tga_drain", "as_of_2025_11_17")]
+    s = sentence(f, "From 25 Jun 2025 to 12 Nov 2025")
+    assert f"TGA (week average) rose {fmt.bn(d_tga)}" in s and f"reserves fell {fmt.bn(-d_res)}" in s
+    assert f"ON RRP fell {fmt.bn(-nov['rrp_change_bn'])}" in s and f"Fed assets fell {fmt.bn(-d_assets)}" in s
+    s = sentence(f, "In contributions to reserves")
+    assert f"covered {fmt.share(-nov['rrp_change_bn'] / d_tga)} of the TGA's rise" in s
+    assert f"the fall in reserves {fmt.share(-d_res / d_tga)}" in s
+    assert "drained reserves as well; it did not fund the TGA" in s            # QT drained; it did not fund
+    # the residual's sign is the table's: a contribution to the change in reserves
+    other = d_res - (d_assets - d_tga - nov["rrp_change_bn"])
+    assert s.endswith(f"The residual contributed {fmt.bn(other, sign=True, digits=1)}.") and other < 0
+    s = sentence(f, "With the TGA following")
+    assert f"reserves would be {fmt.bn(nov['projected_reserves_end_bn'])} on 31 Dec 2025" in s
+    # already below $3tn at the start: since the first week of the current spell under it
+    weekly = res[res.index <= "2025-11-12"]
+    since = weekly.index[weekly.index > weekly[weekly >= 3000].index.max()][0]
+    assert f"already below since {fmt.date(since)}" in s
+    assert f"What happened: {fmt.bn(2957.41)}, an error of {fmt.bn(nov['projection_error_bn'], sign=True)}" in s
+    tax = [plain(x) for x in published.findings("tga_drain", "tax_spike_2026")]
+    assert "the dated levels, ending at $900bn on 27 May 2026" in sentence(tax, "With the TGA following")

@@ -4,22 +4,34 @@ import pytest
 
 from liquidity.publish import params
 from liquidity.core.errors import InputError
-from liquidity.core.units import fmt_bn, fmt_bp, fmt_date, fmt_pct, to_display
+from liquidity.core.units import to_display
+from liquidity.publish.i18n import fmt, set_language
 
 
-@pytest.mark.parametrize("value,text", [(2850.3, "$2.85tn"), (943.2, "$943bn"), (-51.8, "-$52bn"), (3.172, "$3.2bn"),
-                                        (1000.0, "$1.00tn"), (None, "n/a"), (float("nan"), "n/a")])
-def test_fmt_bn(value, text):
-    assert fmt_bn(value) == text
+@pytest.mark.parametrize("value,en,zh", [(2850.3, "$2.85tn", "2.85万亿美元"), (943.2, "$943bn", "9432亿美元"),
+                                        (-51.8, "-$52bn", "-518亿美元"), (3.172, "$3.2bn", "32亿美元"),
+                                        (1000.0, "$1.00tn", "1.00万亿美元"), (None, "n/a", "无数据"),
+                                        (float("nan"), "n/a", "无数据")])
+def test_amounts_in_both_languages(value, en, zh):
+    try:
+        assert fmt.bn(value) == en
+        set_language("zh")
+        assert fmt.bn(value) == zh
+    finally:
+        set_language("en")
 
 
-def test_fmt_rates_spreads_dates():
-    assert fmt_pct(4.22) == "4.22%"
-    assert fmt_bp(18.0) == "18bp"
-    assert fmt_bp(5.0, sign=True) == "+5bp"
-    assert fmt_bp(-0.2, sign=True) == "0bp"
-    assert fmt_bn(12.5, sign=True) == "+$12bn" or fmt_bn(12.5, sign=True) == "+$13bn"
-    assert fmt_date("2025-10-31") == "31 Oct 2025"
+def test_rates_spreads_dates_in_both_languages():
+    try:
+        assert fmt.pct(4.22) == "4.22%" and fmt.bp(18.0) == "18bp" and fmt.bp(5.0, sign=True) == "+5bp"
+        assert fmt.bp(-0.2, sign=True) == "0bp" and fmt.date("2025-10-31") == "31 Oct 2025"
+        assert fmt.bn(50.35, digits=2) == "$50.35bn" and fmt.bn(12.5, sign=True) in ("+$12bn", "+$13bn")
+        set_language("zh")
+        assert fmt.bn(2940.0) == "2.94万亿美元" and fmt.bn(50.35, digits=2) == "503.5亿美元"   # the issue's examples
+        assert fmt.bp(18.0) == "18个基点" and fmt.pct(4.22) == "4.22%"
+        assert fmt.date("2025-10-31") == "2025年10月31日" and fmt.month(pd.Period("2025-10", "M")) == "2025年10月"
+    finally:
+        set_language("en")
 
 
 def test_to_display_converts_millions_to_billions_exactly():
@@ -37,7 +49,10 @@ def test_to_display_converts_millions_to_billions_exactly():
     ({"start": "31-10-2025"}, "start='31-10-2025' is not a date"),
     ({"reserves_alert_bn": -5.0}, "must not be negative"),
     ({"reserves_alert_bn": "big"}, "must be a number"),
-    ({"window_days": 0}, "whole number above zero"),
+    ({"window_days": 1.5}, "must be a whole number"),
+    ({"as_of": "2031-01-01"}, "is after today (2026-11-22)"),
+    ({"as_of": "2025-02-30"}, "not a real calendar date"),
+    ({"as_of": "2025-11-17", "projection_end_date": "2025-11-01"}, "is not after as_of"),
     ({"window_start": "2025-11-12", "window_end": "2025-07-01"}, "window_start='2025-11-12' is after window_end"),
     ({"spread_measure": "sofr_iorbb"}, "did you mean 'sofr_iorb'"),
 ])
@@ -92,3 +107,53 @@ def test_choice_shape_points_and_relative_date_rules():
     assert params.resolve_date("next_quarter_end", "d", "2026-08-12") == pd.Timestamp("2026-09-30")
     assert params.resolve_date("next_quarter_end", "d", "2026-09-10") == pd.Timestamp("2026-12-31")
     assert params.resolve_date("2025-12-31", "d", "2026-09-10") == pd.Timestamp("2025-12-31")
+
+
+@pytest.mark.parametrize("help_text,inside,outside", [
+    ("share of each TGA change taken from ON RRP. Range [0, 1]", [0, 0.5, 1], [-0.01, 1.5]),
+    ("coverage of the band (percent). Range (0, 100)", [0.5, 90, 99.9], [0, 100, 150]),
+    ("weeks of the window. Range [1, inf)", [1, 52, 10**6], [0, -3]),
+])
+def test_ranges_declared_in_the_comment_bound_the_value(help_text, inside, outside):
+    domain = params.domain_from_help(help_text)
+    for v in inside:
+        params.check_value("x_share", v, domain)
+    for v in outside:
+        with pytest.raises(InputError, match=r"x_share=.* is outside its range [\[(]"):
+            params.check_value("x_share", v, domain)
+
+
+def test_check_cell_reads_the_parameters_cell_once_and_checks_every_value():
+    cell = ('as_of: str = "latest"  # "latest" or a date\n'
+            'lang: str = "en"  # en or zh\n'
+            'rrp_offset_share: "Optional[float]" = None  # share taken from ON RRP. Range [0, 1]\n'
+            'band_level_pct: float = 90.0  # coverage of the band. Range (0, 100)\n')
+    ns = {"In": ["", cell, "as_of = '2025-11-17'"], "as_of": "2025-11-17", "lang": "en", "rrp_offset_share": None,
+          "band_level_pct": 90.0}
+    assert params.check_cell(ns) == {"as_of": "2025-11-17", "lang": "en", "rrp_offset_share": None,
+                                     "band_level_pct": 90.0}
+    with pytest.raises(InputError, match=r"rrp_offset_share=1.5 is outside its range \[0, 1\]"):
+        params.check_cell({**ns, "rrp_offset_share": 1.5})
+    with pytest.raises(InputError, match=r"band_level_pct=150.0 is outside its range \(0, 100\)"):
+        params.check_cell({**ns, "band_level_pct": 150})
+    with pytest.raises(InputError, match="lang='fr' is not allowed"):
+        params.check_cell({**ns, "lang": "fr"})
+
+
+def test_check_cell_without_kernel_history_finds_the_notebook_that_declares_the_names(tmp_path, monkeypatch):
+    """nbval runs cells with store_history=False: `In` is empty, the annotated names are all there is."""
+    import nbformat
+
+    cell = 'window_days: int = 20  # days. Range [1, 250]\nlang: str = "en"  # en or zh\n'
+    other = 'window_days: int = 20  # days. Range [1, 250]\n'
+    for name, src in (("a_other.ipynb", other), ("b_this.ipynb", cell)):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(src, metadata={"tags": ["parameters"]})]
+        nbformat.write(nb, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    ns = {"In": [""], "__annotations__": {"window_days": int, "lang": str}, "window_days": 20, "lang": "en"}
+    assert params.check_cell(ns) == {"window_days": 20, "lang": "en"}
+    with pytest.raises(InputError, match=r"window_days=0 is outside its range \[1, 250\]"):
+        params.check_cell({**ns, "window_days": 0})
+    with pytest.raises(InputError, match="no parameters cell found"):
+        params.check_cell({"In": [""], "__annotations__": {"unknown_name": int}})

@@ -11,9 +11,7 @@ from __future__ import annotations
 __version__ = "0.2.0"
 
 from .core.errors import InputError, LiquidityError, MissingSeriesError, SourceError  # noqa: E402
-from .core.units import fmt_bn, fmt_bp, fmt_date, fmt_pct  # noqa: E402
 from .data.dataset import Dataset  # noqa: E402
 from .data.measures import MEASURES  # noqa: E402
 
-__all__ = ["Dataset", "MEASURES", "InputError", "LiquidityError", "MissingSeriesError", "SourceError",
-           "fmt_bn", "fmt_bp", "fmt_date", "fmt_pct", "__version__"]
+__all__ = ["Dataset", "MEASURES", "InputError", "LiquidityError", "MissingSeriesError", "SourceError", "__version__"]

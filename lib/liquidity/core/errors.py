@@ -21,11 +21,22 @@ class SourceError(LiquidityError):
 
 
 class MissingSeriesError(LiquidityError):
-    """A series is not available from the source or cache (the mirror lacks several)."""
+    """A series is not available from the source or cache (the mirror lacks several).
 
-    def __init__(self, series_id: str, reason: str):
+    `reason` is for the operator (the log, the CLI); `kind` and `fields` let a note say it to readers in their
+    language without paths or error text: "absent" (the source has no such series), "unpublished" (nothing
+    published by as_of; fields date, start), "uncached", "failed" (the last update failed) and "none_of" (no
+    publisher of a measure has it; fields ids, why)."""
+
+    KINDS = ("absent", "unpublished", "uncached", "failed", "none_of")
+
+    def __init__(self, series_id: str, reason: str, kind: str = "absent", **fields):
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
         self.series_id = series_id
         self.reason = reason
+        self.kind = kind
+        self.fields = fields
         super().__init__(f"series {series_id} is not available: {reason}")
 
 

@@ -29,7 +29,8 @@ class Dataset:
         self.as_of = parse_as_of(as_of)
         self.auto_fetch = auto_fetch
         self.catalog = load_catalog()
-        self.missing: dict[str, str] = {}
+        self.missing: dict[str, str] = {}                # id or measure -> reason (operator text)
+        self.missing_errors: dict[str, MissingSeriesError] = {}   # the same, with kind and fields for readers
         self._series: dict[str, pd.Series] = {}
         self._raw: dict[str, pd.Series] = {}
         self._full: dict[str, pd.Series] = {}
@@ -61,12 +62,12 @@ class Dataset:
     def _native(self, info: SeriesInfo) -> pd.Series:
         """The series as published, cut to as_of; reads the cache once and remembers what is missing."""
         if info.id not in self._raw:
-            if info.id in self.missing:
-                raise MissingSeriesError(info.id, self.missing[info.id])
+            if info.id in self.missing_errors:
+                raise self.missing_errors[info.id]
             try:
                 raw = self._read(info)
             except MissingSeriesError as exc:
-                self.missing[info.id] = exc.reason
+                self._remember_missing(info.id, exc)
                 raise
             self._raw[info.id] = self._cut(info, raw.dropna())
             self._used.add(info.id)
@@ -81,12 +82,15 @@ class Dataset:
                     try:
                         store.update([info.id])
                     except LiquidityError as exc:
-                        raise MissingSeriesError(info.id, str(exc)) from None
+                        raise MissingSeriesError(info.id, str(exc), "failed") from None
                     entry = cache.read(info.id)
         if entry is None or entry.data is None or entry.data.dropna().empty:
             meta = cache.read_meta(info.id) or {}
-            reason = meta.get("stale_reason") or "not in the cache; run `liquidity data update`"
-            raise MissingSeriesError(info.id, reason)
+            if meta.get("missing"):
+                raise MissingSeriesError(info.id, meta.get("stale_reason") or "the source has no such series")
+            if meta.get("stale_reason"):
+                raise MissingSeriesError(info.id, meta["stale_reason"], "failed")
+            raise MissingSeriesError(info.id, "not in the cache; run `liquidity data update`", "uncached")
         if entry.vintages is not None and len(entry.vintages):
             self._vintages[info.id] = entry.vintages
         self._full[info.id] = entry.data.dropna()
@@ -118,7 +122,8 @@ class Dataset:
                 raise InputError(f"as_of {self.as_of:%Y-%m-%d} is before the data starts: the first {info.id} "
                                  f"observation is {data.index.min():%Y-%m-%d}; choose a later as_of")
             raise MissingSeriesError(info.id, f"no {info.id} observation was published by as_of "
-                                              f"{self.as_of:%Y-%m-%d} (the series starts {data.index.min():%Y-%m-%d})")
+                                              f"{self.as_of:%Y-%m-%d} (the series starts {data.index.min():%Y-%m-%d})",
+                                     "unpublished", date=self.as_of, start=data.index.min())
         if info.id in self._vintages:
             cut = self._as_known(info.id, cut, self.as_of)
         return cut
@@ -175,17 +180,28 @@ class Dataset:
         m = get_measure(name)
         if name in self._measures:
             return self._measures[name]
-        if name in self.missing:
-            raise MissingSeriesError(name, self.missing[name])
+        if name in self.missing_errors:
+            raise self.missing_errors[name]
         try:
             values = m.compute(self)
         except MissingSeriesError as exc:
-            self.missing.setdefault(name, f"{exc.series_id}: {exc.reason}" if exc.series_id != name else exc.reason)
+            self._remember_missing(name, exc)
             raise
         values = values.dropna()
         values.name = name
         self._measures[name] = values
         return values
+
+    def _remember_missing(self, name: str, exc: MissingSeriesError) -> None:
+        if name in self.missing_errors:
+            return
+        self.missing_errors[name] = exc
+        self.missing[name] = f"{exc.series_id}: {exc.reason}" if exc.series_id != name else exc.reason
+
+    def forget_missing(self, name: str) -> None:
+        """Another publisher served it (see measures._first_of): nothing is missing."""
+        self.missing.pop(name, None)
+        self.missing_errors.pop(name, None)
 
     def try_measure(self, name: str) -> pd.Series | None:
         try:
@@ -234,8 +250,8 @@ class Dataset:
                 "vintage": ("ALFRED, as of the cut" if self.as_of is not None else "ALFRED, latest")
                 if sid in self._vintages else "today's vintage",
                 "fetched at": meta.get("fetched_at", ""),
-                "status": ("missing: " + self.missing[sid]) if sid in self.missing else
-                          ("STALE: " + meta.get("stale_reason", "")) if meta.get("stale") else "ok",
+                "status": "missing" if sid in self.missing else "stale" if meta.get("stale") else "ok",
+                "why": self.missing.get(sid) or (meta.get("stale_reason", "") if meta.get("stale") else ""),
             })
         return pd.DataFrame(rows)
 

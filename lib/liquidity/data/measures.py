@@ -122,6 +122,10 @@ def _series(sid: str):
     return lambda ds: ds.series(sid)
 
 
+SRF_TOTAL_ONLY = ("SRF use needs the total over all collateral; RPONTSYD covers Treasury collateral only and is not "
+                  "used in its place")
+
+
 def _first_of(name: str, ids: tuple[str, ...], since=None, why: str = ""):
     """The first of `ids` the source has (the same published figure from two publishers, e.g. FRED RPONTTLD and
     the NY Fed's daily total); the Dataset records which one a note used (`ds.measure_sources`)."""
@@ -135,9 +139,9 @@ def _first_of(name: str, ids: tuple[str, ...], since=None, why: str = ""):
                 continue
             ds.measure_sources[name] = sid
             for tried in ids[: ids.index(sid)]:
-                ds.missing.pop(tried, None)      # the other publisher served it: nothing is missing
+                ds.forget_missing(tried)
             return values[values.index >= since] if since is not None else values
-        raise MissingSeriesError(name, "; ".join(reasons) + (f". {why}" if why else ""))
+        raise MissingSeriesError(name, "; ".join(reasons) + (f". {why}" if why else ""), "none_of", ids=ids, why=why)
     return compute
 
 
@@ -159,9 +163,7 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("srf_usage", "Standing Repo Facility use, all collateral", "bn", ("RPONTTLD", "NYFED_RP_TOTAL"),
             "RPONTTLD, else the NY Fed's daily total (the same published figure), from 2021-07-29; never a "
             "partial series in its place",
-            _first_of("srf_usage", ("RPONTTLD", "NYFED_RP_TOTAL"), SRF_ESTABLISHED,
-                      "SRF use needs the total over all collateral; RPONTSYD covers Treasury collateral only and is "
-                      "not used in its place"), DAILY),
+            _first_of("srf_usage", ("RPONTTLD", "NYFED_RP_TOTAL"), SRF_ESTABLISHED, SRF_TOTAL_ONLY), DAILY),
     Measure("repo_treasury", "Fed repo operations, Treasury collateral only", "bn", ("RPONTSYD", "NYFED_RP_TSY"),
             "RPONTSYD (else the NY Fed's Treasury part): Treasury collateral only, a part of SRF use",
             _first_of("repo_treasury", ("RPONTSYD", "NYFED_RP_TSY")), DAILY),

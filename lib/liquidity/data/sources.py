@@ -111,7 +111,7 @@ class MirrorSource(Source):
         else:
             path = self.root / "fred" / f"{info.id}.csv"
             if not path.is_file():
-                raise MissingSeriesError(info.id, f"the mirror {self.root} has no fred/{info.id}.csv")
+                raise MissingSeriesError(info.id, f"the mirror has no fred/{info.id}.csv")
             series = parse_fred_csv(path.read_text(encoding="utf-8"), info.id, str(path))
         series.name = info.id
         if start is not None:

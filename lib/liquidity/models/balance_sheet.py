@@ -52,6 +52,13 @@ def weekly_levels(ds) -> pd.DataFrame:
     return frame
 
 
+def net_liquidity(levels: pd.DataFrame) -> pd.Series:
+    """Net liquidity on the identity's weekly basis: Fed assets (Wednesday level) - TGA (week average) - ON RRP (week
+    average). The scenario engines project this; it differs from the measure net_liquidity (Wednesday levels of all
+    three), so the two are never drawn as one line."""
+    return (levels["fed_assets"] - levels["tga"] - levels["rrp"]).rename("net_liquidity")
+
+
 def decompose(levels: pd.DataFrame, start, end) -> pd.DataFrame:
     """Weekly changes over (start, end]: the change in reserves and each contribution to it.
 

@@ -54,6 +54,24 @@ class Verdict:
     dates: list[str] = field(default_factory=list)
     reason: str = ""
     text: str = ""
+    notes: list = field(default_factory=list)    # [(code, values)]: the reason, for a reader in any language
+
+
+# The reasons a verdict gives, by code (English; the notes translate them through publish.i18n).
+REASONS = {
+    "no_data": "no data in the source for {series}",
+    "no_observation": "no observation on or before {date}",
+    "too_old": "the latest observation before {date} is {gap} days older ({obs}); the series has no data for that date",
+    "previous_used": "no observation on {date}; used the previous one, {obs}",
+    "empty_window": "no observation in {start}..{end}",
+    "undefined": "{stat} undefined (first value is zero)",
+    "extreme_on": "{stat} on {at}",
+}
+
+
+def _verdict(verdict: str, notes: list, **fields) -> "Verdict":
+    reason = "; ".join(REASONS[code].format(**values) for code, values in notes)
+    return Verdict(verdict=verdict, reason=reason, notes=notes, **fields)
 
 
 class _Loader(yaml.SafeLoader):
@@ -208,41 +226,39 @@ def evaluate(claim: Claim, ds) -> Verdict:
             sid = claim.series
             freq = ds.info(claim.series).frequency
     except MissingSeriesError as exc:
-        return Verdict(verdict="unverifiable", actual=None, reason=f"no data in the source: {exc}", **base)
+        return _verdict("unverifiable", [("no_data", {"series": exc.series_id})], actual=None, **base)
     values = values.dropna()
     base["series"] = sid
-    note = ""
+    notes = []
     if claim.date is not None:
         before = values[values.index <= claim.date]
         if before.empty:
-            return Verdict(verdict="unverifiable", actual=None,
-                           reason=f"no observation on or before {claim.date:%Y-%m-%d}", **base)
+            return _verdict("unverifiable", [("no_observation", {"date": f"{claim.date:%Y-%m-%d}"})], actual=None, **base)
         obs_date = before.index.max()
         gap = (claim.date - obs_date).days
         if gap > MAX_GAP_DAYS.get(freq, 7):
-            return Verdict(verdict="unverifiable", actual=None, dates=[f"{obs_date:%Y-%m-%d}"],
-                           reason=f"the latest observation before {claim.date:%Y-%m-%d} is {gap} days older "
-                                  f"({obs_date:%Y-%m-%d}); the series has no data for that date", **base)
+            return _verdict("unverifiable", [("too_old", {"date": f"{claim.date:%Y-%m-%d}", "gap": gap,
+                                                          "obs": f"{obs_date:%Y-%m-%d}"})],
+                            actual=None, dates=[f"{obs_date:%Y-%m-%d}"], **base)
         if obs_date != claim.date:
-            note = (f"no observation on {claim.date:%Y-%m-%d}; used the previous one, {obs_date:%Y-%m-%d}")
+            notes.append(("previous_used", {"date": f"{claim.date:%Y-%m-%d}", "obs": f"{obs_date:%Y-%m-%d}"}))
         window = before.iloc[-1:]
     else:
         window = values[(values.index >= claim.window[0]) & (values.index <= claim.window[1])]
         if window.empty:
-            return Verdict(verdict="unverifiable", actual=None, reason=(
-                f"no observation in {claim.window[0]:%Y-%m-%d}..{claim.window[1]:%Y-%m-%d}"), **base)
+            return _verdict("unverifiable", [("empty_window", {"start": f"{claim.window[0]:%Y-%m-%d}",
+                                                               "end": f"{claim.window[1]:%Y-%m-%d}"})],
+                            actual=None, **base)
     actual = compute_stat(window, claim.stat)
     if actual is None:
-        return Verdict(verdict="unverifiable", actual=None, reason=f"{claim.stat} undefined (first value is zero)",
-                       **base)
+        return _verdict("unverifiable", [("undefined", {"stat": claim.stat})], actual=None, **base)
     dates = [f"{window.index.min():%Y-%m-%d}"] if len(window) == 1 else \
         [f"{window.index.min():%Y-%m-%d}", f"{window.index.max():%Y-%m-%d}"]
     if claim.stat in ("min", "max"):
         at = window.idxmin() if claim.stat == "min" else window.idxmax()
-        note = (note + "; " if note else "") + f"{claim.stat} on {at:%Y-%m-%d}"
+        notes.append(("extreme_on", {"stat": claim.stat, "at": f"{at:%Y-%m-%d}"}))
     ok = abs(actual - claim.expect) <= claim.tolerance + 1e-9
-    return Verdict(verdict="supported" if ok else "contradicted", actual=round(actual, 6), dates=dates,
-                   reason=note, **base)
+    return _verdict("supported" if ok else "contradicted", notes, actual=round(actual, 6), dates=dates, **base)
 
 
 def _frequency(ds, series_ids) -> str:

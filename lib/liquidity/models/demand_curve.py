@@ -171,8 +171,8 @@ class Kink:
     def at_edge(self) -> bool:
         """The estimate sits on the edge of the searched range, or its interval is cut by the edge, or a fifth of
         the bootstrap kinks fall on an edge: the data do not locate a kink inside the range."""
-        step = (self.grid_high - self.grid_low) / 100
-        lo, hi = self.grid_low + step, self.grid_high - step
+        margin = (self.grid_high - self.grid_low) / 50           # 2% of the range searched
+        lo, hi = self.grid_low + margin, self.grid_high - margin
         cut = (not np.isnan(self.ci_low) and self.ci_low <= lo) or (not np.isnan(self.ci_high) and self.ci_high >= hi)
         return bool(self.kink <= lo or self.kink >= hi or cut or self.edge_share >= 0.2)
 

@@ -21,7 +21,7 @@ class Slope:
 
 def ols_slope(x: pd.Series, y: pd.Series, level: float = 0.95) -> Slope:
     """Slope of y on x with an intercept; interval from heteroskedasticity-robust (HC1) standard errors."""
-    frame = pd.concat([x, y], axis=1).dropna()
+    frame = pd.concat([x, y], axis=1, sort=True).dropna()
     n = len(frame)
     if n < 4:
         return Slope(np.nan, np.nan, np.nan, n)

@@ -31,10 +31,11 @@ def snapshot(ds, names: list[str]) -> pd.DataFrame:
         try:
             values = ds.measure(name)
         except MissingSeriesError:
-            rows.append({"measure": name, "title": m.title, "units": m.units, "date": pd.NaT, "value": None,
-                         **{f"chg_{h}": None for h in HORIZONS}, "note": "missing: " + ds.missing.get(name, "")})
+            rows.append({"measure": name, "title": m.title, "concept": m.concept, "units": m.units, "date": pd.NaT,
+                         "value": None, **{f"chg_{h}": None for h in HORIZONS},
+                         "note": "missing: " + ds.missing.get(name, "")})
             continue
-        row = {"measure": name, "title": m.title, "units": m.units, "date": values.index.max(),
+        row = {"measure": name, "title": m.title, "concept": m.concept, "units": m.units, "date": values.index.max(),
                "value": float(values.iloc[-1]), "note": ""}
         for label, offset in HORIZONS.items():
             row[f"chg_{label}"] = change_over(values, offset)[0]
@@ -51,11 +52,12 @@ class AlertRule:
     text: str
 
 
-def evaluate_alerts(snap: pd.DataFrame, rules: list[AlertRule]) -> pd.DataFrame:
-    """Each rule against the latest reading: fired True/False, or None when the measure is missing."""
+def evaluate_alerts(readings: dict, rules: list[AlertRule]) -> pd.DataFrame:
+    """Each rule against its reading (measure -> latest value): fired True/False, or None when the reading is
+    missing."""
     out = []
     for rule in rules:
-        value = snap.loc[rule.measure, "value"] if rule.measure in snap.index else None
+        value = readings.get(rule.measure)
         if value is None or pd.isna(value):
             fired = None
         elif rule.op == "<":
@@ -69,3 +71,24 @@ def evaluate_alerts(snap: pd.DataFrame, rules: list[AlertRule]) -> pd.DataFrame:
         out.append({"alert": rule.name, "measure": rule.measure, "rule": f"{rule.measure} {rule.op} {rule.threshold:g}",
                     "value": value, "fired": fired, "meaning": rule.text})
     return pd.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Standing Repo Facility use over the last business days to the latest reading."""
+    end: pd.Timestamp
+    days: int                 # business days in the window with a reading
+    days_used: int            # of which with any take-up
+    peak: float
+    peak_date: pd.Timestamp
+
+
+def used_in_window(values: pd.Series, business_days: int) -> Window | None:
+    """Days with any take-up, and the largest take-up, over the last `business_days` business days (the days the
+    facility operated) to the latest reading."""
+    values = values.dropna()
+    if values.empty:
+        return None
+    window = values.iloc[-business_days:]
+    return Window(end=window.index.max(), days=len(window), days_used=int((window > 0).sum()),
+                  peak=float(window.max()), peak_date=window.idxmax())

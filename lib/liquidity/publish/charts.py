@@ -15,9 +15,11 @@ import os
 import altair as alt
 import pandas as pd
 
-from ..data.events import load_events
+from ..data.events import KIND_LABELS, load_events
+from .i18n import fmt, language, tr
 
-WIDTH, HEIGHT = 640, 260
+WIDTH, HEIGHT = 680, 250        # the full text width of an A4/Letter page at 96 px per inch, minus margins
+EVENT_ROW = 12                  # px between the staggered rows of event numbers
 PALETTE = ["#1f4e79", "#c0392b", "#2e8b57", "#e67e22", "#7f8c8d", "#8e44ad", "#16a085", "#d4ac0d"]
 EVENT_COLOURS = {"fed": "#1f4e79", "treasury": "#2e8b57", "market": "#c0392b", "debt_limit": "#7f8c8d",
                  "shutdown": "#e67e22", "tax": "#8e44ad", "qt": "#16a085"}
@@ -35,9 +37,11 @@ def _theme() -> dict:
         "config": {
             "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
             "font": "DejaVu Sans, Noto Sans CJK SC, Arial, sans-serif",
-            "title": {"fontSize": 14, "anchor": "start", "subtitleFontSize": 11, "subtitleColor": "#555"},
-            "axis": {"labelFontSize": 11, "titleFontSize": 11, "gridColor": "#e8e8e8"},
-            "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
+            "title": {"fontSize": 14, "anchor": "start", "subtitleFontSize": 11, "subtitleColor": "#555",
+                      "limit": 0},
+            "axis": {"labelFontSize": 11, "titleFontSize": 11, "gridColor": "#e8e8e8", "titleLimit": 0},
+            "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "labelLimit": 0,
+                       "columns": 2, "columnPadding": 16, "titleLimit": 0},
             "range": {"category": PALETTE},
             "line": {"strokeWidth": 1.6},
         }
@@ -50,15 +54,16 @@ def _interactive_renderer(spec: dict, **kwargs) -> dict:
     from altair.vegalite.v6 import VEGA_VERSION, VEGAEMBED_VERSION, VEGALITE_VERSION
 
     doc = spec_to_html(spec, mode="vega-lite", vega_version=VEGA_VERSION, vegaembed_version=VEGAEMBED_VERSION,
-                       vegalite_version=VEGALITE_VERSION, template="inline", fullhtml=True)
+                       vegalite_version=VEGALITE_VERSION, template="inline", fullhtml=True,
+                       embed_options=_locale_options())
     height = spec.get("height") if isinstance(spec.get("height"), (int, float)) else HEIGHT
     frame = (f'<iframe srcdoc="{html.escape(doc, quote=True)}" style="width:100%;height:{int(height) + 160}px;'
              f'border:0" sandbox="allow-scripts"></iframe>')
     return {"text/html": frame}
 
 
-def setup(force_mode: str | None = None) -> str:
-    """Register the theme and enable the renderer for the current context; returns the mode used."""
+def setup(force_mode: str | None = None) -> None:
+    """Register the theme and enable the renderer for the current context (`mode()` tells which)."""
     if "liquidity" not in alt.theme.names():
         alt.theme.register("liquidity", enable=True)(_theme)
     alt.theme.enable("liquidity")
@@ -68,30 +73,44 @@ def setup(force_mode: str | None = None) -> str:
         alt.renderers.register("liquidity_interactive", _interactive_renderer)
         alt.renderers.enable("liquidity_interactive")
     else:
-        alt.renderers.enable("svg")
-    return chosen
+        alt.renderers.enable("svg", embed_options=_locale_options())
+
+
+def _locale_options() -> dict:
+    """Axis dates and numbers in the note's language (d3 locales, built into vl-convert and Vega)."""
+    return {"timeFormatLocale": "zh-CN", "formatLocale": "zh-CN"} if language() == "zh" else {}
+
+
+AXIS_TITLES = {"bn": "Billions of USD", "billions_usd": "Billions of USD", "millions_usd": "Millions of USD",
+               "pct": "Percent", "percent": "Percent", "bp": "Basis points", "index": "Index", "usd": "US dollars"}
+
+
+def axis_title(units: str) -> str:
+    """The y-axis title for a units code of the catalog or a measure, in the note's language."""
+    return tr(AXIS_TITLES.get(units, units))
 
 
 def source_line(series: list[str] | tuple[str, ...], as_of_label: str, extra: str = "") -> str:
-    text = f"Source: FRED/Treasury series {', '.join(series)}; data as of {as_of_label}"
-    return text + (f"; {extra}" if extra else "")
+    """The chart's subtitle: the series it draws and the data's as-of (already translated `extra` appended)."""
+    when = tr("latest") if as_of_label == "latest" else fmt.date(as_of_label)
+    text = tr("Source: {series}; data as of {as_of}", series=", ".join(series), as_of=when)
+    return text + (tr("; ") + extra if extra else "")
 
 
 def titled(chart, title: str, subtitle: str | list[str]):
     return chart.properties(title=alt.TitleParams(title, subtitle=subtitle))
 
 
-def lines(frame: pd.DataFrame, y_title: str, title: str, source: str, x_title: str = "Date",
+def lines(frame: pd.DataFrame, y_title: str, title: str, source: str, x_title: str | None = None,
           value_format: str = ",.1f", zero: bool = False, height: int = HEIGHT, y_domain=None):
     """Long frame (date, series, value) as lines with tooltips, titled, with the source as subtitle.
     y_domain=(low, high) fixes the axis and clips what lies outside (say so in the title or caption)."""
     scale = alt.Scale(zero=zero) if y_domain is None else alt.Scale(domain=list(y_domain), clamp=True)
     base = alt.Chart(frame).mark_line(clip=y_domain is not None).encode(
-        x=alt.X("date:T", title=x_title),
+        x=alt.X("date:T", title=x_title or tr("Date")),
         y=alt.Y("value:Q", title=y_title, scale=scale),
         color=alt.Color("series:N", title=None),
-        tooltip=[alt.Tooltip("date:T", title="date"), alt.Tooltip("series:N"),
-                 alt.Tooltip("value:Q", format=value_format)],
+        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("series:N"), alt.Tooltip("value:Q", format=value_format)],
     ).properties(width=WIDTH, height=height)
     return titled(base, title, source)
 
@@ -105,25 +124,43 @@ def long(frame: pd.DataFrame | pd.Series, names: dict[str, str] | None = None) -
     return out
 
 
-def event_rules(start=None, end=None, kinds: set[str] | None = None, label: bool = True):
-    """Vertical rules (and short labels) for policy events from data/events.yaml within [start, end]."""
+def event_marks(start=None, end=None, kinds: set[str] | None = None, as_of=None, width: int = WIDTH):
+    """Point events of data/events.yaml in [start, end] as dashed rules with a number on top, and the table that
+    explains the numbers. Numbers are staggered over rows so that no two boxes overlap; events after `as_of` (what
+    a replay learned with hindsight) are drawn grey and marked in the table. Returns (layer or None, frame)."""
     ev = load_events(kinds=kinds, start=start, end=end)
-    ev = ev[ev["end"].isna()] if not ev.empty else ev
+    ev = ev[ev["end"].isna()].reset_index(drop=True) if not ev.empty else ev
     if ev.empty:
-        return None
-    ev = ev.assign(colour=ev["kind"].map(EVENT_COLOURS))
-    rules = alt.Chart(ev).mark_rule(strokeDash=[4, 3], opacity=0.6).encode(
-        x="date:T", color=alt.Color("colour:N", scale=None),
-        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("label:N"), alt.Tooltip("source:N")])
-    if not label:
-        return rules
-    text = alt.Chart(ev).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=9,
-                                   color="#444").encode(x="date:T", y=alt.value(4), text="label:N")
-    return rules + text
+        return None, pd.DataFrame()
+    lo = pd.Timestamp(start) if start is not None else ev["date"].min()
+    hi = pd.Timestamp(end) if end is not None else ev["date"].max()
+    span = max((hi - lo).days, 1)
+    rows_end: list[float] = []
+    placed = []
+    for n, (_, e) in enumerate(ev.iterrows(), start=1):
+        x = (e["date"] - lo).days / span * width
+        half = 4 + 3.5 * len(str(n))                       # the box of a 9px number, with a margin
+        row = next((r for r, right in enumerate(rows_end) if right < x - half), len(rows_end))
+        if row == len(rows_end):
+            rows_end.append(x + half)
+        else:
+            rows_end[row] = x + half
+        after = as_of is not None and e["announced"] > pd.Timestamp(as_of)
+        placed.append({"n": str(n), "date": e["date"], "y": 4 + row * EVENT_ROW, "label": tr(e["label"]),
+                       "colour": "#999999" if after else EVENT_COLOURS.get(e["kind"], "#444444"), "after": after})
+    frame = pd.DataFrame(placed)
+    rules = alt.Chart(frame).mark_rule(strokeDash=[4, 3], opacity=0.6).encode(
+        x="date:T", color=alt.Color("colour:N", scale=None), tooltip=[alt.Tooltip("date:T"), alt.Tooltip("label:N")])
+    numbers = alt.Chart(frame).mark_text(baseline="top", fontSize=9, fontWeight="bold").encode(
+        x="date:T", y=alt.Y("y:Q", scale=None), text="n:N", color=alt.Color("colour:N", scale=None))
+    table = pd.DataFrame({tr("No."): frame["n"], tr("date"): [fmt.date(d) for d in frame["date"]],
+                          tr("event"): [lab + (" (" + tr("after as_of: with hindsight") + ")" if a else "")
+                                        for lab, a in zip(frame["label"], frame["after"])]})
+    return rules + numbers, table
 
 
 def event_periods(start=None, end=None, kinds: set[str] | None = None):
-    """Shaded spans for events with an end date (shutdown, debt-limit, QT regimes)."""
+    """Shaded spans for events with an end date (shutdown, debt-limit periods), the legend naming each kind."""
     ev = load_events(kinds=kinds, start=start, end=end)
     ev = ev[ev["end"].notna()] if not ev.empty else ev
     if ev.empty:
@@ -132,9 +169,37 @@ def event_periods(start=None, end=None, kinds: set[str] | None = None):
         ev = ev.assign(date=ev["date"].clip(lower=pd.Timestamp(start)))
     if end is not None:
         ev = ev.assign(end=ev["end"].clip(upper=pd.Timestamp(end)))
+    ev = ev.assign(period=[tr(KIND_LABELS[k]) for k in ev["kind"]], label=[tr(x) for x in ev["label"]])
     return alt.Chart(ev).mark_rect(opacity=0.12).encode(
-        x="date:T", x2="end:T", color=alt.Color("kind:N", title="period"),
-        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("date:T", title="from"), alt.Tooltip("end:T", title="to")])
+        x="date:T", x2="end:T", color=alt.Color("period:N", title=tr("shaded")),
+        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("date:T"), alt.Tooltip("end:T")])
+
+
+def periods(frame: pd.DataFrame, title: str):
+    """Shaded spans from a frame with date, end and label (each label a legend entry), e.g. QT cap regimes."""
+    if frame is None or frame.empty:
+        return None
+    return alt.Chart(frame).mark_rect(opacity=0.10).encode(
+        x="date:T", x2="end:T", color=alt.Color("label:N", title=title),
+        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("date:T"), alt.Tooltip("end:T")])
+
+
+def srf_marks(srf: pd.Series | None, threshold_bn: float, start=None, end=None, label: str = "SRF"):
+    """Days of large Standing Repo Facility use as ticks along the bottom of a chart: reserves borrowed back for a
+    day are not reserves supplied. Returns (layer or None, the marked days)."""
+    if srf is None:
+        return None, pd.Series(dtype=float)
+    days = srf[(srf >= threshold_bn)]
+    if start is not None:
+        days = days[days.index >= pd.Timestamp(start)]
+    if end is not None:
+        days = days[days.index <= pd.Timestamp(end)]
+    if days.empty:
+        return None, days
+    frame = pd.DataFrame({"date": days.index, "amount": days.to_numpy(), "label": label})
+    layer = alt.Chart(frame).mark_tick(color="#e67e22", thickness=2, size=10).encode(
+        x="date:T", y=alt.value(HEIGHT - 5), tooltip=[alt.Tooltip("date:T"), alt.Tooltip("amount:Q", format=",.1f")])
+    return layer, days
 
 
 def threshold_rules(values: dict[str, float]):
@@ -156,12 +221,11 @@ def stacked_bars(frame: pd.DataFrame, y_title: str, title: str, source: str, ord
                  height: int = HEIGHT):
     """Long frame (date, series, value) as stacked bars by week: contributions that add up to a total."""
     base = alt.Chart(frame).mark_bar(width=6).encode(
-        x=alt.X("date:T", title="Week ending"),
+        x=alt.X("date:T", title=tr("Week ending")),
         y=alt.Y("value:Q", title=y_title, stack="zero"),
         color=alt.Color("series:N", title=None, sort=order),
         order=alt.Order("order:Q") if "order" in frame else alt.Undefined,
-        tooltip=[alt.Tooltip("date:T", title="week"), alt.Tooltip("series:N"),
-                 alt.Tooltip("value:Q", format=",.1f")],
+        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("series:N"), alt.Tooltip("value:Q", format=",.1f")],
     ).properties(width=WIDTH, height=height)
     return titled(base, title, source)
 

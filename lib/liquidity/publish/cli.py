@@ -123,7 +123,7 @@ def cmd_run(args) -> int:
 
     formats = runner.parse_formats(args.formats)
     tasks = runner.plan(args.notebooks, all_notebooks=args.all, params_set=args.params_set,
-                        overrides=_overrides(args.param), params_file=args.file, as_of=args.as_of)
+                        overrides=_overrides(args.param), params_file=args.file, as_of=args.as_of, langs=args.lang)
     if args.list_tasks:
         print(runner.list_tasks_json(tasks, formats))
         return 0
@@ -141,7 +141,7 @@ def cmd_refresh(args) -> int:
     out = Path(args.out) if args.out else paths.outputs_dir()
     formats = runner.parse_formats(args.formats)
     chosen = getattr(args, "only", None) or []
-    tasks = runner.plan(chosen, all_notebooks=not chosen, params_set="all")  # bad names fail before any work
+    tasks = runner.plan(chosen, all_notebooks=not chosen, params_set="all", langs=args.lang)  # checked first
     _log_to_file(out)
     with runner.run_lock(out):
         log.info("refresh started")
@@ -225,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--force", action="store_true", help="re-run notebooks whose inputs did not change")
         sp.add_argument("--keep", type=int, default=None, metavar="N", help="keep only the newest N runs")
         sp.add_argument("--page-size", choices=["A4", "Letter"], default="A4", help="PDF page size")
+        sp.add_argument("--lang", default=None, metavar="en,zh",
+                        help="languages of the notes, comma-separated (run: en; refresh: en,zh)")
         sp.add_argument("--quiet", action="store_true", help="no progress display")
 
     rn = sub.add_parser("run", help="run notebooks with papermill and publish them")
@@ -234,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     rf = sub.add_parser("refresh", help="update the data, run every notebook with every parameter set, publish")
     add_run_options(rf, notebooks=False)
     rf.add_argument("only", nargs="*", metavar="NOTEBOOK", help="refresh only these notebooks (default: all)")
-    rf.set_defaults(func=cmd_refresh, formats="ipynb,html,pdf")
+    rf.set_defaults(func=cmd_refresh, formats="ipynb,html,pdf", lang="en,zh")
 
     cl = sub.add_parser("claims", help="check a claims file against the data")
     cl.add_argument("file")

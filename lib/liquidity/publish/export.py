@@ -1,7 +1,20 @@
-"""Exports of an executed notebook: self-contained HTML (nbconvert) and a PDF research note (headless Chromium)."""
+"""Exports of an executed notebook, ordered for a reader: self-contained HTML (nbconvert) and a PDF research note
+(headless Chromium, one browser for every PDF of a run).
+
+The reader's order (the notebook itself still runs top to bottom in JupyterLab):
+  1. title block: title, the question, run date, data as of (and how far behind schedule), parameter set, source;
+  2. key findings (cells tagged `findings`) and the chart that carries the note (tagged `headline-chart`);
+  3. the numbered analysis sections;
+  4. caveats (tagged `caveats`);
+  5. the appendix in smaller type (tagged `appendix`): data status, decisions, provenance, parameters, environment.
+Markdown cells carry both languages (i18n.markdown_for); a heading with nothing under it in the export is dropped.
+"""
 from __future__ import annotations
 
+import copy
+import html
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -10,35 +23,156 @@ from nbconvert import HTMLExporter
 
 from ..core import atomic
 from ..core.errors import LiquidityError
+from .i18n import markdown_for, set_language, tr
+from .report import FINDINGS_MIME, NOTE_MIME
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZES = ("A4", "Letter")
+ORDER = ("findings", "headline-chart", None, "caveats", "appendix")
+_HEADING = re.compile(r"^(#{1,6})\s+\S")
 
 
-def note_title(nb) -> str:
-    """The first markdown heading of the notebook."""
+def _tags(cell) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def _has_output(cell) -> bool:
+    return cell.cell_type == "code" and any(o.get("output_type") != "stream" or o.get("text", "").strip()
+                                            for o in cell.get("outputs", []))
+
+
+def _leading_heading(text: str) -> int | None:
+    """The level of the heading a Markdown cell starts with (else None)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    m = _HEADING.match(first)
+    return len(m.group(1)) if m else None
+
+
+def _only_headings(text: str) -> int | None:
+    """The level of the heading when a Markdown cell holds headings only (else None)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines and all(_HEADING.match(line) for line in lines):
+        return len(_HEADING.match(lines[-1]).group(1))
+    return None
+
+
+def note_info(nb, lang: str) -> dict:
+    """What the title block needs from the executed notebook: title and question (the first Markdown cell), the
+    note header the run recorded (data as of, behind schedule, sources) and the findings."""
+    info = {"title": "Liquidity research note", "question": "", "header": {}, "findings": []}
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return "Liquidity research note"
+            text = markdown_for(cell.source, lang)
+            lines = text.splitlines()
+            if lines and lines[0].startswith("# "):
+                info["title"] = lines[0][2:].strip()
+                info["question"] = "\n".join(lines[1:]).strip()
+            break
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            data = out.get("data") or {}
+            if NOTE_MIME in data:
+                info["header"] = data[NOTE_MIME]
+            if FINDINGS_MIME in data:
+                info["findings"] = data[FINDINGS_MIME]
+    return info
 
 
-def to_html(nb, note: dict, show_code: bool = False) -> str:
+def reader_order(nb, lang: str):
+    """A copy of the notebook in the reader's order and language: the title cell out (the title block replaces it),
+    findings and headline chart first, caveats, then the appendix; headings left empty by hidden code dropped."""
+    from .results import RESULTS_MIME
+
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = markdown_for(cell.source, lang)
+        else:   # the note header and the sidecar travel as data (manifest, results.json), not as reader text
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not {NOTE_MIME, RESULTS_MIME} & set((o.get("data") or {}))]
+        cells.append(cell)
+    if cells and cells[0].cell_type == "markdown" and cells[0].source.lstrip().startswith("# "):
+        cells = cells[1:]
+    groups = {key: [] for key in ORDER}
+    for cell in cells:
+        key = next((t for t in ORDER[:2] + ORDER[3:] if t in _tags(cell)), None)
+        groups[key].append(cell)
+    ordered = [c for key in ORDER for c in groups[key]]
+    nb.cells = _drop_empty_headings(ordered)
+    return nb
+
+
+def _drop_empty_headings(cells: list) -> list:
+    """A heading-only Markdown cell is dropped when nothing is shown before the next heading of its level or
+    higher (a Setup section whose code is hidden)."""
+    keep = []
+    for i, cell in enumerate(cells):
+        level = _only_headings(cell.source) if cell.cell_type == "markdown" else None
+        if level is None:
+            keep.append(cell)
+            continue
+        shown = False
+        for nxt in cells[i + 1:]:
+            nxt_level = _leading_heading(nxt.source) if nxt.cell_type == "markdown" else None
+            if nxt_level is not None and nxt_level <= level:
+                break
+            if (nxt.cell_type == "markdown" and nxt.source.strip()) or _has_output(nxt):
+                shown = True
+                break
+        if shown:
+            keep.append(cell)
+    return keep
+
+
+def labels(lang: str) -> dict:
+    """The title block's and the page header's words, in the note's language."""
+    set_language(lang)
+    return {"question": tr("The question"), "run": tr("Run"), "as_of": tr("Data as of"),
+            "paramset": tr("Parameter set"), "source": tr("Source"), "status": tr("Status"),
+            "behind": tr("Behind schedule"), "page": tr("page"), "of": tr("of"), "run_id": tr("run")}
+
+
+def to_html(nb, note: dict, show_code: bool = False, lang: str = "en") -> str:
+    info = note_info(nb, lang)
+    note = {**info, **note, "labels": labels(lang), "lang": lang}
     exporter = HTMLExporter(template_name="liquidity_note", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True)
     resources = {"note": note, "metadata": {"name": note.get("title", "")}}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    body, _ = exporter.from_notebook_node(reader_order(nb, lang), resources=resources)
+    return keep_headings_with_content(body)
 
 
-def write_html(nb_path: Path, html_path: Path, note: dict, show_code: bool = False) -> None:
+def keep_headings_with_content(page: str) -> str:
+    """Wrap each heading-only Markdown cell with the cell after it, so that a page never ends with a heading."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    for cell in soup.select("div.jp-MarkdownCell"):
+        rendered = cell.select_one(".jp-RenderedMarkdown")
+        if rendered is None:
+            continue
+        blocks = [c for c in rendered.children if getattr(c, "name", None)]
+        if not blocks or not all(re.fullmatch(r"h[1-6]", b.name) for b in blocks):
+            continue
+        nxt = cell.find_next_sibling("div")
+        if nxt is None:
+            continue
+        wrapper = soup.new_tag("div", attrs={"class": "keep-with-next"})
+        cell.insert_before(wrapper)
+        wrapper.append(cell.extract())
+        wrapper.append(nxt.extract())
+    return str(soup)
+
+
+def write_html(nb_path: Path, html_path: Path, note: dict, show_code: bool = False, lang: str = "en") -> dict:
+    """Write the HTML note; returns the note information (title, header, findings) the PDF and manifest use."""
     nb = nbformat.read(str(nb_path), as_version=4)
-    note = {"title": note_title(nb), **note}
-    atomic.write_text(html_path, to_html(nb, note, show_code=show_code))
+    atomic.write_text(html_path, to_html(nb, note, show_code=show_code, lang=lang))
+    return note_info(nb, lang)
 
 
+# -- PDF --------------------------------------------------------------------------------------------------------------
 class BrowserMissing(LiquidityError):
     pass
 
@@ -85,40 +219,63 @@ def _offline(page) -> None:
                else route.abort())
 
 
-def html_to_pdf(html_path: Path, pdf_path: Path, title: str, as_of: str, page_size: str = "A4",
-                browser=None) -> None:
-    """Print the HTML note to PDF with a header (title, data as-of) and page numbers in the footer."""
-    if page_size not in PAGE_SIZES:
-        raise LiquidityError(f"page size {page_size!r} not supported; choose {' or '.join(PAGE_SIZES)}")
-    from playwright.sync_api import sync_playwright
+class PdfPrinter:
+    """One headless Chromium for every PDF of a run (`with PdfPrinter() as printer: printer.print(...)`)."""
 
-    def _print(b):
-        page = b.new_page()
-        _offline(page)
-        page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
-        header = (f'<div style="font-size:8px;width:100%;padding:0 12mm;color:#555;display:flex;'
-                  f'justify-content:space-between"><span>{_esc(title)}</span><span>data as of {_esc(as_of)}</span></div>')
-        footer = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">page '
-                  '<span class="pageNumber"></span> of <span class="totalPages"></span></div>')
-        tmp = Path(pdf_path).with_name(f".{Path(pdf_path).name}.tmp")
-        page.pdf(path=str(tmp), format=page_size, print_background=True, display_header_footer=True,
-                 header_template=header, footer_template=footer,
-                 margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
-        page.close()
-        os.replace(tmp, pdf_path)
+    def __init__(self, page_size: str = "A4"):
+        if page_size not in PAGE_SIZES:
+            raise LiquidityError(f"page size {page_size!r} not supported; choose {' or '.join(PAGE_SIZES)}")
+        self.page_size = page_size
+        self._pw = self._browser = None
 
-    if browser is not None:
-        _print(browser)
-        return
-    with sync_playwright() as p:
-        b = launch_browser(p)
+    def __enter__(self):
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
         try:
-            _print(b)
+            self._browser = launch_browser(self._pw)
+        except BaseException:
+            self._pw.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self._browser.close()
         finally:
-            b.close()
+            self._pw.stop()
+
+    def print(self, html_path: Path, pdf_path: Path, title: str, as_of: str, run_id: str = "",
+              lang: str = "en") -> None:
+        """Print the HTML note: header with the title and "data as of", footer with page x of y and the run id."""
+        lab = labels(lang)
+        page = self._browser.new_page()
+        try:
+            _offline(page)
+            page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+            font = "font-family:'DejaVu Sans','Noto Sans CJK SC',sans-serif"
+            header = (f'<div style="font-size:8px;width:100%;padding:0 12mm;color:#555;display:flex;{font};'
+                      f'justify-content:space-between"><span>{_esc(title)}</span><span>{_esc(lab["as_of"])} '
+                      f'{_esc(as_of)}</span></div>')
+            footer = (f'<div style="font-size:8px;width:100%;padding:0 12mm;color:#555;display:flex;{font};'
+                      f'justify-content:space-between"><span>{_esc(lab["page"])} <span class="pageNumber"></span> '
+                      f'{_esc(lab["of"])} <span class="totalPages"></span></span><span>{_esc(lab["run_id"])} '
+                      f'{_esc(run_id)}</span></div>')
+            tmp = Path(pdf_path).with_name(f".{Path(pdf_path).name}.tmp")
+            page.pdf(path=str(tmp), format=self.page_size, print_background=True, display_header_footer=True,
+                     header_template=header, footer_template=footer, prefer_css_page_size=False,
+                     margin={"top": "16mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+            os.replace(tmp, pdf_path)
+        finally:
+            page.close()
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path, title: str, as_of: str, page_size: str = "A4", run_id: str = "",
+                lang: str = "en") -> None:
+    """One PDF with its own browser (a run uses PdfPrinter for all of its PDFs)."""
+    with PdfPrinter(page_size) as printer:
+        printer.print(html_path, pdf_path, title, as_of, run_id=run_id, lang=lang)
 
 
 def _esc(text: str) -> str:
-    import html
-
     return html.escape(str(text))

@@ -1,25 +1,15 @@
 """The notebooks of the suite: names, declared parameters (from the `parameters` cell) and parameter sets."""
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import papermill as pm
 import yaml
 
 from ..core import paths
 from ..core.errors import InputError
-from .params import check_order, check_type, check_value, suggest
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    type_name: str
-    default: object
-    help: str
+from .params import Param, check_order, check_type, check_value, parse_parameters_cell, suggest
 
 
 def list_notebooks() -> list[str]:
@@ -43,15 +33,13 @@ def notebook_path(name: str) -> Path:
 
 @lru_cache(maxsize=32)
 def _declared(path: str, mtime: float) -> dict[str, Param]:
-    raw = pm.inspect_notebook(path)
-    out = {}
-    for name, spec in raw.items():
-        try:
-            default = ast.literal_eval(spec["default"]) if spec.get("default") not in (None, "") else None
-        except (ValueError, SyntaxError):
-            default = spec.get("default")
-        out[name] = Param(name, spec.get("inferred_type_name") or "None", default, spec.get("help") or "")
-    return out
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        raise InputError(f"notebook {path} has no cell tagged parameters")
+    return parse_parameters_cell(cells[0].source)
 
 
 def declared_params(name: str) -> dict[str, Param]:
@@ -96,7 +84,7 @@ def resolve_parameters(name: str, given: dict) -> dict:
             raise InputError(f"notebook {name} has no parameter {key!r}{suggest(key, declared)}; "
                              f"its parameters: {', '.join(declared)}")
         typed[key] = check_type(key, value, declared[key].type_name)
-        check_value(key, typed[key])
+        check_value(key, typed[key], declared[key].domain)
     merged = {k: p.default for k, p in declared.items()} | typed
     check_order(merged)
     return typed

@@ -1,15 +1,20 @@
-"""Parameter checks, one place for the notebooks (first code cell) and the runner (before any kernel starts).
+"""Parameter checks, one place for the notebooks (their first code cell calls `check_cell()`) and the runner (before
+any kernel starts). Both read the same declaration: the notebook's `parameters` cell, parsed by papermill.
 
-Rules follow parameter names, so every notebook gets the same checks:
-  as_of                       "latest" or an ISO date (YYYY-MM-DD)
+Each parameter's comment is its help (papermill --help-notebook and `liquidity list` show it). A number declares
+its domain there: "Range [0, 1]" (closed), "Range (0, 100)" (open), "Range [1, inf)" ... A value outside it is an
+input error naming the parameter, the value and the range.
+
+Rules that follow names, the same in every notebook:
+  as_of                       "latest" or an ISO date (YYYY-MM-DD), not after today
+  lang                        en or zh
   start, end, *_start, *_end, *_date, date_*
-                              ISO dates; each X_start must not be after its X_end; a *_date may also be
-                              "next_quarter_end" (the first quarter end at least 4 weeks after the latest data)
-  *_bn                        amounts in billions of USD: a number, not negative
-  *_bp, *_pct                 numbers
-  *_days, *_weeks, *_months   whole numbers above zero
+                              ISO dates; each X_start not after its X_end; a *_date may also be "next_quarter_end"
+                              (the first quarter end at least 4 weeks after the latest data); a projection's
+                              *_end_date and *_target_date come after as_of
+  *_bn                        amounts in billions of USD, not negative (*_change_bn may be)
+  *_days, *_weeks, *_months   whole numbers
   *_measure, measure          a measure name of the library
-  *_path, *_file              a string (existence is checked by the notebook that reads it)
   *_shape                     a path shape: linear, step or points
   names in CHOICES            one of the listed values (e.g. qt_scenario)
   *_points                    a list of {date: YYYY-MM-DD, level_bn: number}
@@ -19,41 +24,75 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from ..core.dates import (RELATIVE_DATES, is_relative_date, parse_as_of, parse_date,  # noqa: F401
-                          resolve_date)
+                          resolve_date, today)
 from ..core.errors import InputError, suggest  # noqa: F401
 from ..data.measures import MEASURES
 from ..models.scenarios import SHAPES, parse_points
+from .i18n import LANGS
 
 CHOICES = {
     "qt_scenario": ("as_announced", "no_end", "slower"),
     "spread_measure": ("effr_iorb", "sofr_iorb"),
+    "lang": LANGS,
 }
+
+_RANGE = re.compile(r"\bRange\s*([\[(])\s*(-inf|-?\d+(?:\.\d+)?)\s*,\s*(-?inf|inf|-?\d+(?:\.\d+)?)\s*([\])])")
+
+
+@dataclass(frozen=True)
+class Domain:
+    low: float
+    high: float
+    low_open: bool
+    high_open: bool
+
+    def __contains__(self, x: float) -> bool:
+        above = x > self.low if self.low_open else x >= self.low
+        below = x < self.high if self.high_open else x <= self.high
+        return above and below
+
+    def __str__(self) -> str:
+        def show(v):
+            return "inf" if v == math.inf else "-inf" if v == -math.inf else f"{v:g}"
+        return f"{'(' if self.low_open else '['}{show(self.low)}, {show(self.high)}{')' if self.high_open else ']'}"
+
+
+def domain_from_help(help_text: str | None) -> Domain | None:
+    """The "Range [a, b]" of a parameter's comment, or None."""
+    m = _RANGE.search(help_text or "")
+    if not m:
+        return None
+    return Domain(float(m.group(2)), float(m.group(3)), m.group(1) == "(", m.group(4) == ")")
+
 
 def _is_date_name(name: str) -> bool:
     return (name in ("start", "end") or name.endswith("_start") or name.endswith("_end")
             or name.endswith("_date") or name.startswith("date_"))
 
 
-def _number(name: str, value, allow_negative=True) -> float:
+def _number(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and math.isnan(value)):
         raise InputError(f"parameter {name}={value!r} must be a number")
-    if not allow_negative and value < 0:
-        raise InputError(f"parameter {name}={value!r} is an amount in billions of USD and must not be negative")
     return float(value)
 
 
-def check_value(name: str, value) -> None:
+def check_value(name: str, value, domain: Domain | None = None) -> None:
     """Raise InputError naming the parameter, the value and what is allowed."""
     if name in CHOICES:
         if value not in CHOICES[name]:
             raise InputError(f"parameter {name}={value!r} is not allowed: choose one of {', '.join(CHOICES[name])}"
                              f"{suggest(str(value), CHOICES[name])}")
     elif name == "as_of":
-        parse_as_of(value)
+        when = parse_as_of(value)
+        if when is not None and when > today():
+            raise InputError(f"parameter as_of={value!r} is after today ({today():%Y-%m-%d}): a note can only be as "
+                             f"of a day that has passed; use latest or an earlier date")
     elif _is_date_name(name):
         if value is None or (isinstance(value, str) and value.strip().lower() in ("latest", "")):
             if name.endswith("end") or name == "end":
@@ -61,15 +100,18 @@ def check_value(name: str, value) -> None:
         if name.endswith("_date") and (value is None or is_relative_date(value)):
             return  # an optional date (None) or one relative to the latest data
         parse_date(value, name)
+    elif name.endswith(("_days", "_weeks", "_months", "_reps")):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputError(f"parameter {name}={value!r} must be a whole number")
     elif name.endswith("_bn"):
         if value is not None:
-            _number(name, value, allow_negative=name.endswith("_change_bn"))
-    elif name.endswith("_bp") or name.endswith("_pct") or name.endswith("_share"):
+            v = _number(name, value)
+            if v < 0 and not name.endswith("_change_bn"):
+                raise InputError(f"parameter {name}={value!r} is an amount in billions of USD and must not be "
+                                 "negative")
+    elif name.endswith(("_bp", "_pct", "_share")):
         if value is not None:
             _number(name, value)
-    elif name.endswith(("_days", "_weeks", "_months")):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise InputError(f"parameter {name}={value!r} must be a whole number above zero")
     elif name.endswith("_shape"):
         if value not in SHAPES:
             raise InputError(f"parameter {name}={value!r} is not allowed: choose one of {', '.join(SHAPES)}")
@@ -82,10 +124,13 @@ def check_value(name: str, value) -> None:
             close = difflib.get_close_matches(str(value), MEASURES, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InputError(f"parameter {name}={value!r} is not a measure{hint}; choose one of {', '.join(MEASURES)}")
+    if domain is not None and value is not None and not isinstance(value, (bool, str, list, tuple, dict)):
+        if _number(name, value) not in domain:
+            raise InputError(f"parameter {name}={value!r} is outside its range {domain}; give a value in {domain}")
 
 
 def check_order(params: dict) -> None:
-    """X_start <= X_end, start <= end (open ends allowed)."""
+    """X_start <= X_end, start <= end (open ends allowed); a projection's end and target after as_of."""
     for name, value in params.items():
         if name == "start" or name.endswith("_start"):
             end_name = "end" if name == "start" else name[: -len("_start")] + "_end"
@@ -95,17 +140,109 @@ def check_order(params: dict) -> None:
             if parse_date(value, name) > parse_date(end, end_name):
                 raise InputError(f"parameter {name}={value!r} is after {end_name}={end!r}: "
                                  f"the window must start before it ends")
+    as_of = parse_as_of(params.get("as_of")) if "as_of" in params else None
+    if as_of is None:
+        return
+    for name, value in params.items():
+        if name.endswith(("_end_date", "_target_date")) and isinstance(value, str) and not is_relative_date(value):
+            if parse_date(value, name) <= as_of:
+                raise InputError(f"parameter {name}={value!r} is not after as_of={params['as_of']!r}: a projection "
+                                 "ends after the day it starts from; choose a later date")
 
 
 def check(**params) -> dict:
-    """Validate notebook parameters (call from the notebook's first code cell). Returns them unchanged."""
+    """Validate parameters by their names (no declared ranges); returns them unchanged."""
     for name, value in params.items():
         check_value(name, value)
     check_order(params)
     return params
 
 
-# -- types from the parameters cell (used by the runner before a kernel starts) ---------------------
+# -- the parameters cell: one declaration for the runner and the kernel ---------------------------------------------
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type_name: str
+    default: object
+    help: str
+
+    @property
+    def domain(self) -> Domain | None:
+        return domain_from_help(self.help)
+
+
+def parse_parameters_cell(source: str) -> dict[str, Param]:
+    """The parameters of a `parameters` cell's source, as papermill reads them (name, type, default, help)."""
+    import ast
+
+    import nbformat
+    from papermill.translators import PythonTranslator
+
+    out = {}
+    for p in PythonTranslator.inspect(nbformat.v4.new_code_cell(source)):
+        try:
+            default = ast.literal_eval(p.default) if p.default not in (None, "") else None
+        except (ValueError, SyntaxError):
+            default = p.default
+        out[p.name] = Param(p.name, p.inferred_type_name or "None", default, p.help or "")
+    return out
+
+
+def _is_parameters_source(src: str) -> bool:
+    import ast
+
+    try:
+        body = ast.parse(src).body
+    except SyntaxError:
+        return False
+    return bool(body) and all(isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) for node in body)
+
+
+def _parameters_source(namespace: dict) -> str:
+    """The kernel's parameters cell: the first executed cell made only of annotated assignments. A kernel that keeps
+    no history (nbval runs cells with store_history=False) has the names in `__annotations__`: then the cell is the
+    `parameters` cell of the notebook (in the working folder or notebooks/) that declares exactly those names."""
+    for src in namespace.get("In", []) or []:
+        if _is_parameters_source(src):
+            return src
+    names = set(namespace.get("__annotations__") or {})
+    if names:
+        import json
+
+        from ..core.paths import notebooks_dir
+
+        for folder in dict.fromkeys([Path.cwd(), notebooks_dir()]):
+            for nb in sorted(folder.glob("*.ipynb")):
+                for cell in json.loads(nb.read_text(encoding="utf-8")).get("cells", []):
+                    src = "".join(cell.get("source", ""))
+                    if "parameters" in cell.get("metadata", {}).get("tags", []) and _is_parameters_source(src):
+                        if set(parse_parameters_cell(src)) == names:
+                            return src
+    raise InputError("no parameters cell found in this kernel's history: run the notebook from its first cell")
+
+
+def check_cell(namespace: dict | None = None) -> dict:
+    """Check the notebook's parameters against its parameters cell, by one call and without repeating a name: reads
+    the cell (types, ranges in the comments) and the current values, and stops with one clear message. Returns the
+    parameters in the cell's order. Also sets the language of everything the note shows (`lang`)."""
+    if namespace is None:
+        from IPython import get_ipython
+
+        namespace = get_ipython().user_ns
+    declared = parse_parameters_cell(_parameters_source(namespace))
+    values = {}
+    for name, p in declared.items():
+        values[name] = check_type(name, namespace.get(name, p.default), p.type_name)
+        check_value(name, values[name], p.domain)
+    check_order(values)
+    if "lang" in values:
+        from .i18n import set_language
+
+        set_language(values["lang"])
+    return values
+
+
+# -- types from the parameters cell (used by the runner before a kernel starts) ---------------------------------------
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
 
 
@@ -115,6 +252,8 @@ def check_type(name: str, value, type_name: str | None) -> object:
         return value
     base = type_name.split("|")[0].strip().split("[")[0]
     allow_none = "None" in type_name or "Optional" in type_name
+    if base == "Optional":
+        base = type_name.split("[", 1)[1].rstrip("]").split(",")[0].strip()
     if value is None and allow_none:
         return value
     expected = _TYPES.get(base)
@@ -128,5 +267,3 @@ def check_type(name: str, value, type_name: str | None) -> object:
         raise InputError(f"parameter {name}={value!r} must be of type {type_name}, "
                          f"got {type(value).__name__}")
     return value
-
-

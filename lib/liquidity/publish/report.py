@@ -1,6 +1,13 @@
-"""Helpers for the notebooks' data, findings, caveats and provenance sections."""
+"""The sections every note shares: the data status and note header, the decisions known at as_of and those learned
+with hindsight, findings, tables, caveats and the appendix. Everything a reader sees goes through `tr` and `fmt`.
+
+What the exporter needs from a run travels as output metadata, never parsed from HTML:
+- NOTE_MIME: the note header (data as of, newest observation, series behind their release schedule, sources);
+- FINDINGS_MIME: the findings sentences (tests read them and recompute each number).
+"""
 from __future__ import annotations
 
+import html
 import platform
 import subprocess
 from datetime import datetime, timezone
@@ -9,11 +16,27 @@ from importlib import metadata
 import pandas as pd
 
 from .. import __version__
+from ..core.dates import today
+from ..data import cache
+from ..data.events import decision_split, load_events
+from ..data.freshness import freshness
 from ..data.measures import MEASURES
-from ..core.units import fmt_bn, fmt_bp, fmt_pct
+from .i18n import fmt, language, tr
 
+NOTE_MIME = "application/vnd.liquidity.note+json"
+FINDINGS_MIME = "application/vnd.liquidity.findings+json"
 PACKAGES = ("liquidity", "pandas", "numpy", "scipy", "altair", "vl-convert-python", "papermill", "nbconvert",
             "fredapi", "ipykernel")
+SOURCE_NAMES = {"mirror": "mirror snapshot (see the mirror's SOURCES.md)", "fred-api": "FRED API",
+                "fred-csv": "FRED CSV download", "fiscaldata": "Treasury Fiscal Data",
+                "nyfed": "NY Fed Markets API"}
+WIDE_COLUMNS = 6          # tables with more columns print in a smaller type
+
+
+def _display(obj, raw=False):
+    from IPython.display import display
+
+    display(obj, raw=raw)
 
 
 def md(text: str):
@@ -24,58 +47,193 @@ def md(text: str):
     return Markdown(text.replace("\\$", "$").replace("$", "\\$"))
 
 
-def fmt_value(value, units: str, sign: bool = False) -> str:
-    """A measure value in prose by its units: bn -> $943bn, pct -> 4.22%, bp -> 18bp."""
-    if units == "bn":
-        return fmt_bn(value, sign=sign)
-    if units == "pct":
-        if sign and value is not None and not pd.isna(value):
-            return fmt_bp(value * 100, sign=True)  # a change in a rate reads best in bp
-        return fmt_pct(value)
-    if units == "bp":
-        return fmt_bp(value, sign=sign)
-    if value is None or pd.isna(value):
-        return "n/a"
-    return f"{value:+,.2f}" if sign else f"{value:,.2f}"
+def show(text: str) -> None:
+    _display(md(text))
 
 
-def data_summary(ds, names: list[str]) -> pd.DataFrame:
-    """What was loaded: each measure's last observation and how far it lags the newest data or as_of."""
-    rows = []
-    newest = None
-    loaded = {}
-    for name in names:
-        values = ds.try_measure(name)
-        if values is not None and len(values):
-            loaded[name] = values.index.max()
-            newest = max(newest, loaded[name]) if newest is not None else loaded[name]
-    ref = ds.as_of if ds.as_of is not None else newest
+def table(frame: pd.DataFrame, index: bool = False, caption: str | None = None) -> None:
+    """A table as the note prints it: no meaningless 0, 1, 2 index (index=True keeps a labelled one), cells that
+    wrap, a smaller type when it is wide, and a caption above it."""
+    from IPython.display import HTML
+
+    shown = frame.reset_index() if index else frame
+    classes = "liquidity-table" + (" wide" if len(shown.columns) > WIDE_COLUMNS else "") + \
+        (" long" if len(shown) > 30 else "")
+    body = shown.to_html(index=False, classes=classes, na_rep="", escape=True, border=0)
+    cap = f'<p class="table-caption">{html.escape(caption)}</p>' if caption else ""
+    _display(HTML(f'<div class="table-block">{cap}{body}</div>'))
+
+
+def chart(figure, events: pd.DataFrame | None = None) -> None:
+    """A chart and, under it, the table of the events it numbers (charts.event_marks)."""
+    _display(figure)
+    if events is not None and len(events):
+        table(events)
+
+
+# -- data status and the note header ----------------------------------------------------------------------------------
+def source_names(series: list[str]) -> list[str]:
+    """Where the series came from, named for a reader (never a path of the machine)."""
+    metas = cache.all_meta()
+    found = {metas.get(s, {}).get("source") for s in series} - {None, ""}
+    return [tr(SOURCE_NAMES[s]) for s in sorted(found) if s in SOURCE_NAMES]
+
+
+def data_status(ds, names: list[str]) -> dict:
+    """The Data section: each measure's concept, last observation, what its release schedule leads you to expect on
+    the reference day (as_of, or today for the latest data) and how far behind it is; inputs ending on different
+    dates are flagged. Displays the table and the notes, and records the note header (NOTE_MIME) for the exporter.
+    Returns the header: as_of, data_end, behind (measure -> text), series (id -> freshness), sources."""
+    reference = ds.as_of if ds.as_of is not None else today()
+    rows, behind, series_fresh = [], {}, {}
     for name in names:
         m = MEASURES[name]
-        if name in loaded:
-            lag = (ref - loaded[name]).days if ref is not None else None
-            rows.append({"measure": name, "series": ", ".join(m.series), "last observation": f"{loaded[name]:%Y-%m-%d}",
-                         "days behind": lag, "status": "ok"})
-        else:
-            rows.append({"measure": name, "series": ", ".join(m.series), "last observation": "",
-                         "days behind": None, "status": "missing: " + ds.missing.get(name, "")})
-    return pd.DataFrame(rows).set_index("measure")
+        values = ds.try_measure(name)
+        if values is None or not len(values):
+            rows.append({tr("measure"): tr(m.title), tr("concept"): tr(m.concept), tr("series"): ", ".join(m.series),
+                         tr("last observation"): "", tr("expected"): "",
+                         tr("status"): tr("missing: {reason}", reason=missing_reason(ds.missing_errors.get(name)))})
+            continue
+        used = [s for s in m.series if s in ds.used_series()]
+        # a series that ends before the measure does was superseded inside it (IOER by IORB): not behind
+        current = [s for s in used if ds.series(s).index.max() >= values.index.max()] or used
+        checks = [freshness(ds.info(s), ds.series(s).index.max(), reference) for s in current]
+        for f in checks:
+            series_fresh[f.series] = f.as_dict()
+        worst = max(checks, key=lambda f: f.behind) if checks else None
+        status = tr("on schedule")
+        if worst is not None and worst.behind > 0:
+            status = _behind_text(worst)
+            behind[name] = status
+        lag = lagging_inputs(ds, name)
+        if lag:
+            status += "; " + tr("shown to {date}, the last date all inputs share; inputs end: {ends}",
+                                date=fmt.date(values.index.max()),
+                                ends=", ".join(f"{s} {fmt.date(d)}" for s, d in lag.items()))
+            behind.setdefault(name, status)
+        rows.append({tr("measure"): tr(m.title), tr("concept"): tr(m.concept),
+                     tr("series"): ", ".join(ds.measure_sources.get(name) and [ds.measure_sources[name]] or used),
+                     tr("last observation"): fmt.date(values.index.max()),
+                     tr("expected"): fmt.date(worst.expected) if worst else "", tr("status"): status})
+    newest = max((ds.measure(n).index.max() for n in names if ds.try_measure(n) is not None), default=None)
+    header = {"as_of": ds.as_of_label, "data_end": None if newest is None else f"{newest:%Y-%m-%d}",
+              "reference_day": f"{reference:%Y-%m-%d}", "behind": behind, "series": series_fresh,
+              "sources": source_names(ds.used_series()), "vintages": sorted(s for s in ds.used_series()
+                                                                            if ds.has_vintages(s))}
+    show(tr("Data as of **{as_of}**; newest observation used: **{newest}**. Compared with what each release "
+            "schedule leads you to expect on {reference}.", as_of=_as_of_text(ds), newest=fmt.date(newest),
+            reference=fmt.date(reference)))
+    table(pd.DataFrame(rows))
+    for note in (missing_note(ds), stale_note(ds), behind_note(behind)):
+        if note:
+            show(note)
+    _display({NOTE_MIME: header, "text/plain": f"note header: data as of {header['as_of']}"}, raw=True)
+    return header
+
+
+def lagging_inputs(ds, name: str) -> dict:
+    """For a measure built from several series on common dates (net liquidity, spreads): the end of each current
+    input when the measure stops more than one of its periods before its freshest input (net liquidity to 15 Jul
+    while WALCL runs to 19 Aug). Empty when the inputs end together."""
+    m = MEASURES[name]
+    if len(m.series) < 2:
+        return {}
+    values = ds.measure(name)
+    ends = {s: d for s, d in ds.input_ends(name).items() if d >= values.index.max()}
+    period = pd.Timedelta(days=7 if m.concept in ("Wednesday level", "week average ending Wednesday") else 4)
+    if ends and max(ends.values()) - values.index.max() > period:
+        return ends
+    return {}
+
+
+def _as_of_text(ds) -> str:
+    return tr("latest") if ds.as_of is None else fmt.date(ds.as_of)
+
+
+def _behind_text(f) -> str:
+    units = {"weekly": ("week", "weeks"), "daily": ("business day", "business days"), "daily_7day": ("day", "days"),
+             "quarterly": ("quarter", "quarters")}[f.unit]
+    unit = tr(units[0] if f.behind == 1 else units[1])
+    return tr("{n} {unit} behind (expected {expected})", n=f.behind, unit=unit, expected=fmt.date(f.expected))
+
+
+def behind_note(behind: dict) -> str:
+    if not behind:
+        return ""
+    items = "; ".join(f"**{tr(MEASURES[k].title)}**: {v}" for k, v in behind.items())
+    return tr("⚠ BEHIND SCHEDULE: these inputs end before their release schedule says they should: {items}.",
+              items=items)
 
 
 def missing_note(ds) -> str:
     """A sentence naming what is missing and what could not be shown, or '' when nothing is."""
     if not ds.missing:
         return ""
-    items = "; ".join(f"**{k}** ({v})" for k, v in sorted(ds.missing.items()))
-    return f"Not available from this source, so not shown: {items}."
+    items = "; ".join(f"**{k}**" for k in sorted(ds.missing))
+    return tr("Not available from this source, so not shown: {items}.", items=items)
+
+
+def missing_reason(exc) -> str:
+    """Why a series or measure is missing, for readers in their language: no path, no error text (the operator
+    finds those in the log and the manifest)."""
+    if exc is None:
+        return ""
+    f = exc.fields
+    if exc.kind == "unpublished":
+        return tr("no {id} observation was published by {date} (the series starts {start})", id=exc.series_id,
+                  date=fmt.date(f["date"]), start=fmt.date(f["start"]))
+    if exc.kind == "uncached":
+        return tr("{id} is not in the cache", id=exc.series_id)
+    if exc.kind == "failed":
+        return tr("the last update of {id} failed", id=exc.series_id)
+    if exc.kind == "none_of":
+        text = tr("none of {ids} is available from this source", ids=", ".join(f["ids"]))
+        return text + ("; " + tr(f["why"]) if f.get("why") else "")
+    return tr("{id} is not available from this source", id=exc.series_id)
 
 
 def stale_note(ds) -> str:
     stale = ds.stale_series()
     if not stale:
         return ""
-    items = "; ".join(f"**{k}**: {v}" for k, v in stale.items())
-    return f"⚠ STALE DATA: the last update of these series failed, so the cached copy is used: {items}."
+    items = "; ".join(f"**{k}**" for k in stale)
+    return tr("⚠ STALE DATA: the last update of these series failed, so the cached copy is used: {items}.",
+              items=items)
+
+
+# -- decisions: known at as_of, and learned with hindsight ------------------------------------------------------------
+def decisions(ds, recent: int = 6) -> tuple[list[str], list[str]]:
+    """The policy decisions a note may use (announced by as_of) and those announced after it up to the data end
+    (what a replay learns with hindsight). Displays the latest `recent` known ones and every later one; returns
+    the two id lists for the sidecar (`decisions_known`, `decisions_after_as_of`)."""
+    data_end = ds.data_end()
+    known, after = decision_split(ds.as_of, data_end)
+    ev = load_events().set_index("id")
+    rows = []
+    for i in known[-recent:]:
+        rows.append(_decision_row(ev.loc[i], tr("known at as_of")))
+    for i in after:
+        rows.append(_decision_row(ev.loc[i], tr("after as_of: with hindsight")))
+    cut = _as_of_text(ds)
+    show(tr("**Policy decisions.** A projection as of {as_of} uses only decisions announced by then "
+            "({known} in the timeline, the latest below); {after} more were announced between {as_of} and the end "
+            "of the data ({end}) and are used only in paths marked *with hindsight*.",
+            as_of=cut, known=len(known), after=len(after), end=fmt.date(data_end)))
+    table(pd.DataFrame(rows))
+    return known, after
+
+
+def _decision_row(e, status: str) -> dict:
+    return {tr("announced"): fmt.date(e["announced"]), tr("effective"): fmt.date(e["date"]),
+            tr("decision"): tr(e["label"]), tr("status"): status}
+
+
+# -- findings, caveats, appendix ----------------------------------------------------------------------------------------
+def findings(sentences: list[str]) -> None:
+    """The key findings: 3-5 sentences whose numbers come from the computation. Displayed as a list and recorded
+    (FINDINGS_MIME) so that tests recompute each number."""
+    text = "\n".join(f"- {s}" for s in sentences)
+    _display({"text/markdown": md(text).data, "text/plain": text, FINDINGS_MIME: sentences}, raw=True)
 
 
 def git_commit() -> str:
@@ -97,12 +255,24 @@ def versions() -> dict[str, str]:
     return out
 
 
-def provenance(ds, parameters: dict) -> dict[str, pd.DataFrame]:
-    """Tables for the provenance section: series used, parameters, environment."""
-    env = {"run at (UTC)": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), "git commit": git_commit(),
-           **versions()}
-    return {
-        "series": ds.provenance(),
-        "parameters": pd.DataFrame({"value": {k: repr(v) for k, v in parameters.items()}}),
-        "environment": pd.DataFrame({"version": env}),
-    }
+def appendix(ds, parameters: dict) -> None:
+    """The appendix: series used (sources named, never a path), parameters, environment."""
+    prov = ds.provenance()
+    if len(prov):
+        why = [missing_reason(ds.missing_errors.get(sid)) if st == "missing" else
+               tr("the last update failed; the cached copy is used") if st == "stale" else ""
+               for sid, st in zip(prov["series"], prov["status"])]
+        prov = prov.assign(status=[tr(s) for s in prov["status"]], why=why)
+        prov = prov.assign(source=[tr(SOURCE_NAMES.get(s, s)) if s else "" for s in prov["source"]],
+                           **{"fetched at": [str(f)[:16].replace("T", " ") for f in prov["fetched at"]]},
+                           title=[tr(t) for t in prov["title"]],
+                           vintage=[tr(v) for v in prov["vintage"]])
+        prov.columns = [tr(c) for c in prov.columns]
+    show("**" + tr("Series used") + "**")
+    table(prov)
+    show("**" + tr("Parameters") + "**")
+    table(pd.DataFrame({tr("parameter"): list(parameters), tr("value"): [repr(v) for v in parameters.values()]}))
+    env = {tr("run at (UTC)"): datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), "git commit": git_commit(),
+           tr("language"): language(), **versions()}
+    show("**" + tr("Environment") + "**")
+    table(pd.DataFrame({tr("item"): list(env), tr("version"): list(env.values())}))

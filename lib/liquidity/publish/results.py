@@ -37,8 +37,8 @@ def jsonable(value):
     return str(value)
 
 
-def record(values: dict, title: str = "Headline numbers (results sidecar)") -> dict:
-    """Display the values and attach them for the runner. Returns the JSON-ready dict."""
+def record(values: dict, title: str = "Headline numbers (results sidecar)") -> None:
+    """Display the values and attach them for the runner (`extract`); the export leaves them out of the note."""
     from IPython.display import display
 
     data = jsonable(values)
@@ -48,7 +48,6 @@ def record(values: dict, title: str = "Headline numbers (results sidecar)") -> d
              f"<tbody>{rows}</tbody></table>")
     text = "\n".join(f"{k}: {_show(v)}" for k, v in data.items())
     display({RESULTS_MIME: data, "text/html": table, "text/plain": text}, raw=True)
-    return data
 
 
 def _show(v) -> str:

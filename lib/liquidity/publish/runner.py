@@ -1,9 +1,14 @@
-"""The runner: papermill over (notebook, parameter set) pairs in parallel, exports, manifest, atomic publishing.
+"""The runner: papermill over (notebook, parameter set, language) tasks in parallel, exports, manifest, atomic
+publishing.
 
-Layout: <out>/<run-id>/<notebook>/<paramset>.{ipynb,html,pdf,results.json} and <out>/<run-id>/manifest.json.
-A run is built in <out>/.incomplete-<run-id> and published by one rename; <out>/latest is a symlink replaced
-atomically. A lock file stops two runs at once. Unchanged tasks (same notebook file, parameters, data fingerprint,
-library version, formats) are carried over from the previous run unless force=True.
+Layout: <out>/<run-id>/<notebook>/<set>[.<lang>].{ipynb,html,pdf,results.json} and <out>/<run-id>/manifest.json
+(English files carry no language suffix). A run is built in <out>/.incomplete-<run-id> and published by one rename;
+<out>/latest is a symlink replaced atomically. A lock file stops two runs at once. Unchanged tasks (same notebook,
+parameters, data fingerprint, library source, formats) are carried over from the previous run unless force=True.
+
+Kernels run in worker processes whose stderr goes to <out>/logs/kernels.log, so a terminal shows only the progress
+display and the summary. Every PDF of a run is printed by one headless Chromium in the main process, while the
+workers go on with the next notebooks.
 """
 from __future__ import annotations
 
@@ -19,22 +24,23 @@ import shutil
 import sys
 import time
 import traceback
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import __version__
-
 from ..core import atomic, paths
-
+from ..core.dates import parse_as_of
+from ..core.errors import InputError, LiquidityError, LockedError
+from ..core.secrets import redact
 from ..data import cache
 from ..data.catalog import load_catalog
-from ..core.errors import InputError, LiquidityError, LockedError
+from .i18n import LANGS
 from .notebooks import list_notebooks, load_param_set, notebook_path, param_sets, read_param_file, resolve_parameters
-from ..core.secrets import redact
 
 FORMATS = ("ipynb", "html", "pdf")
+OUTPUT_SUFFIXES = (".ipynb", ".html", ".pdf", ".results.json")
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
 
 
@@ -43,20 +49,48 @@ class Task:
     notebook: str
     paramset: str
     parameters: dict = field(default_factory=dict)
+    lang: str = "en"
+
+    @property
+    def stem(self) -> str:
+        """The file name stem: the set, with the language for anything but English (default.zh)."""
+        return self.paramset if self.lang == "en" else f"{self.paramset}.{self.lang}"
 
     @property
     def key(self) -> str:
-        return f"{self.notebook}/{self.paramset}"
+        return f"{self.notebook}/{self.stem}"
+
+    @property
+    def task_id(self) -> str:
+        return self.key.replace("/", "__").replace(".", "_")
+
+    def files(self, names) -> list[str]:
+        """Which of `names` (a folder listing) are this task's outputs."""
+        return sorted(n for n in names if any(n == self.stem + s for s in OUTPUT_SUFFIXES))
 
 
 # -- planning (all input checks happen here, before any kernel starts) ------------------------------------------
+def parse_langs(text: str | list[str] | None) -> list[str] | None:
+    if text is None:
+        return None
+    items = text if isinstance(text, list) else [t.strip() for t in str(text).split(",") if t.strip()]
+    bad = [t for t in items if t not in LANGS]
+    if bad or not items:
+        raise InputError(f"--lang {text!r}: choose from {', '.join(LANGS)} (comma-separated, e.g. en,zh)")
+    return sorted(set(items), key=LANGS.index)
+
+
 def plan(notebooks: list[str] | None = None, all_notebooks: bool = False, params_set: str | None = None,
-         overrides: dict | None = None, params_file: str | None = None, as_of: str | None = None) -> list[Task]:
+         overrides: dict | None = None, params_file: str | None = None, as_of: str | None = None,
+         langs: list[str] | str | None = None) -> list[Task]:
     overrides = dict(overrides or {})
     if params_file:
         overrides = read_param_file(Path(params_file), "parameter file") | overrides
     if as_of is not None:
         overrides["as_of"] = as_of
+    langs = parse_langs(langs)
+    if langs is not None and "lang" in overrides:
+        raise InputError("give the language once: --lang (one or more) or -p lang, not both")
     if all_notebooks and notebooks:
         raise InputError("give notebook names or --all, not both")
     names = list_notebooks() if all_notebooks else [notebook_path(n).stem for n in (notebooks or [])]
@@ -72,13 +106,34 @@ def plan(notebooks: list[str] | None = None, all_notebooks: bool = False, params
             sets = ["default"]
         for s in sets:
             base = load_param_set(name, s) if (s in param_sets(name) or params_set) else {}
-            given = base | overrides
-            typed = resolve_parameters(name, given)
             label = s if not overrides else (f"{s}-custom" if params_set and params_set != "all" else "custom")
             if params_set == "all" and overrides:
                 label = f"{s}-custom"
-            tasks.append(Task(name, label, typed))
+            for lang in langs or [overrides.get("lang", "en")]:
+                given = base | overrides | {"lang": lang}
+                typed = resolve_parameters(name, given)
+                _check_as_of_against_the_data(name, typed.get("as_of"))
+                tasks.append(Task(name, label, typed, lang))
     return tasks
+
+
+def _check_as_of_against_the_data(notebook: str, as_of) -> None:
+    """as_of before the balance sheet's first publication is an input error before any kernel starts (when the
+    cache knows the first observation; a fresh cache leaves it to the notebook)."""
+    from ..data.dataset import CORE_SERIES
+
+    when = parse_as_of(as_of) if as_of is not None else None
+    if when is None or not cache.db_path().exists():
+        return
+    first = (cache.read_meta(CORE_SERIES) or {}).get("first_observation")
+    if not first:
+        return
+    info = load_catalog().get(CORE_SERIES)
+    published = info.publication_dates([first])[0]
+    if when < published:
+        raise InputError(f"parameter as_of={as_of!r} is before the data of notebook {notebook} start: the first "
+                         f"{CORE_SERIES} observation ({first}) was published on {published:%Y-%m-%d}; choose a "
+                         "later as_of")
 
 
 def parse_formats(text: str | list[str] | None) -> list[str]:
@@ -163,7 +218,7 @@ def _clean_incomplete(out: Path) -> None:
 # -- fingerprints ---------------------------------------------------------------------------------------------
 def data_fingerprint() -> str:
     h = hashlib.sha256()
-    metas = cache.all_meta()
+    metas = cache.all_meta() if cache.db_path().exists() else {}
     for info in load_catalog():
         meta = metas.get(info.id) or {}
         h.update(f"{info.id}:{meta.get('checksum', '')}:{meta.get('stale', '')}\n".encode())
@@ -175,8 +230,13 @@ def task_fingerprint(task: Task, data_fp: str, formats: list[str], options: dict
     h.update(notebook_path(task.notebook).read_bytes())
     h.update(json.dumps(task.parameters, sort_keys=True, default=str).encode())
     h.update(f"{data_fp}|{__version__}|{','.join(formats)}|{json.dumps(options, sort_keys=True)}".encode())
-    for mod in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):  # library code changes re-run notebooks
-        h.update(mod.read_bytes())
+    for mod in sorted(Path(__file__).resolve().parents[1].rglob("*")):   # library code, locale and templates
+        if mod.is_file() and mod.suffix in (".py", ".yaml", ".j2", ".json"):
+            h.update(mod.read_bytes())
+    for f in ("series.yaml", "events.yaml", "releases.yaml"):
+        path = paths.data_dir() / f
+        if path.is_file():
+            h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -189,12 +249,21 @@ def sha256_file(path: Path) -> str:
 
 
 # -- execution (in worker processes) --------------------------------------------------------------------------
+def _worker_init(log_path: str) -> None:
+    """Workers (and the kernels they start) write to the run's kernel log, not to the terminal."""
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stderr = open(2, "w", closefd=False)
+
+
 def execute_task(task: Task, task_dir: str, formats: list[str], options: dict) -> dict:
-    """Run one notebook with papermill and export it. Never raises: failures are reported in the result."""
+    """Run one notebook with papermill and export its HTML. Never raises: failures are reported in the result."""
     import nbformat
     import papermill as pm
 
-    from .export import html_to_pdf, note_title, write_html
+    from .export import write_html
+    from .i18n import fmt, set_language, tr
     from .results import extract
 
     os.environ["LIQUIDITY_CHARTS"] = "static"   # headless: SVG charts, no network
@@ -202,13 +271,21 @@ def execute_task(task: Task, task_dir: str, formats: list[str], options: dict) -
     started = time.monotonic()
     out_dir = Path(task_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    nb_out = out_dir / f"{task.paramset}.ipynb"
-    record = {"notebook": task.notebook, "paramset": task.paramset, "parameters": task.parameters,
-              "status": "ok", "error": "", "files": {}}
+    nb_out = out_dir / f"{task.stem}.ipynb"
+    record = {"notebook": task.notebook, "paramset": task.paramset, "lang": task.lang, "key": task.key,
+              "parameters": task.parameters, "status": "ok", "error": "", "files": {}}
     try:
-        pm.execute_notebook(str(notebook_path(task.notebook)), str(nb_out), parameters=task.parameters,
-                            kernel_name="python3", progress_bar=False, log_output=False,
-                            cwd=str(paths.notebooks_dir()), execution_timeout=options.get("timeout", 600))
+        import tempfile
+
+        from jupyter_client.manager import KernelManager
+
+        # IPC transport: the kernel talks over local sockets in a private folder, never TCP (nothing to eavesdrop on,
+        # and the kernel has no transport warning to print)
+        with tempfile.TemporaryDirectory(prefix="liquidity-kernel-") as sockets:
+            km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
+            pm.execute_notebook(str(notebook_path(task.notebook)), str(nb_out), parameters=task.parameters,
+                                kernel_name="python3", progress_bar=False, log_output=False, km=km,
+                                cwd=str(paths.notebooks_dir()), execution_timeout=options.get("timeout", 600))
     except pm.PapermillExecutionError as exc:
         record["status"] = "failed"
         record["error"] = redact(f"{exc.ename}: {exc.evalue}")
@@ -220,30 +297,48 @@ def execute_task(task: Task, task_dir: str, formats: list[str], options: dict) -
         _scrub_notebook(nb_out)
         values = extract(nb)
         if values is not None:
-            atomic.write_json(out_dir / f"{task.paramset}.results.json", values)
-        note = {"title": note_title(nb), "run_id": options["run_id"], "run_date": options["run_date"],
-                "as_of": str(task.parameters.get("as_of", _default_as_of(task))), "paramset": task.paramset,
-                "status": "ok" if record["status"] == "ok" else f"FAILED: {record['error']}"}
+            atomic.write_json(out_dir / f"{task.stem}.results.json", values)
+        set_language(task.lang)
+        as_of = str(task.parameters.get("as_of", "latest"))
+        note = {"run_id": options["run_id"], "run_date": options["run_date"], "as_of": as_of,
+                "paramset": task.paramset, "status": "ok" if record["status"] == "ok" else f"FAILED: {record['error']}"}
         try:
+            from .export import note_info
+
+            info = note_info(nb, task.lang)
+            data_end = info["header"].get("data_end")
+            note["as_of_text"] = fmt.date(as_of) if as_of != "latest" else \
+                f"{tr('latest')}" + (f" ({tr('newest observation')} {fmt.date(data_end)})" if data_end else "")
+            record["note"] = {"title": info["title"], "as_of_text": note["as_of_text"],
+                              "behind": info["header"].get("behind", {}), "findings": info["findings"]}
             if "html" in formats or "pdf" in formats:
-                write_html(nb_out, out_dir / f"{task.paramset}.html", note, show_code=options.get("show_code", False))
-            if "pdf" in formats:
-                html_to_pdf(out_dir / f"{task.paramset}.html", out_dir / f"{task.paramset}.pdf", note["title"],
-                            note["as_of"], page_size=options.get("page_size", "A4"))
-            if "html" not in formats:
-                (out_dir / f"{task.paramset}.html").unlink(missing_ok=True)
-        except LiquidityError as exc:
-            record["status"] = "failed"
-            record["error"] = (record["error"] + "; " if record["error"] else "") + redact(str(exc))
+                write_html(nb_out, out_dir / f"{task.stem}.html", note, show_code=options.get("show_code", False),
+                           lang=task.lang)
         except Exception as exc:
             record["status"] = "failed"
             record["error"] = (record["error"] + "; " if record["error"] else "") + redact(
                 f"export failed: {type(exc).__name__}: {exc}")
-    for f in sorted(out_dir.iterdir()):
-        if f.is_file() and f.name.startswith(task.paramset + "."):
-            record["files"][f.name] = sha256_file(f)
+    record["files"] = {f: sha256_file(out_dir / f) for f in task.files(os.listdir(out_dir))}
     record["seconds"] = round(time.monotonic() - started, 2)
     return record
+
+
+def _print_pdf(printer, task: Task, rec: dict, task_dir: Path, formats: list[str]) -> dict:
+    """Print one task's PDF with the run's browser, in the main process; the HTML goes unless asked for."""
+    html = task_dir / f"{task.stem}.html"
+    started = time.monotonic()
+    if html.is_file() and "note" in rec:
+        try:
+            printer.print(html, task_dir / f"{task.stem}.pdf", rec["note"]["title"], rec["note"]["as_of_text"],
+                          run_id=rec.get("run_id", ""), lang=task.lang)
+        except Exception as exc:
+            rec["status"] = "failed"
+            rec["error"] = (rec["error"] + "; " if rec["error"] else "") + redact(f"PDF failed: {exc}")
+    if "html" not in formats:
+        html.unlink(missing_ok=True)
+    rec["files"] = {f: sha256_file(task_dir / f) for f in task.files(os.listdir(task_dir))}
+    rec["pdf_seconds"] = round(time.monotonic() - started, 2)
+    return rec
 
 
 def _default_as_of(task: Task) -> str:
@@ -290,18 +385,13 @@ def run(tasks: list[Task], formats: list[str] | None = None, jobs: int | None = 
 
         if not find_browser():
             raise InputError(BROWSER_HELP)
-    ctx = run_lock(out) if lock else _nullcontext()
-    with ctx:
+    with run_lock(out) if lock else nullcontext():
         return _run_locked(tasks, formats, jobs, out, force, show_code, page_size, keep, progress, data_update)
-
-
-@contextmanager
-def _nullcontext():
-    yield
 
 
 def _run_locked(tasks, formats, jobs, out, force, show_code, page_size, keep, progress, data_update) -> RunReport:
     from ..data import store
+    from .export import PdfPrinter
     from .report import git_commit, versions
 
     _clean_incomplete(out)
@@ -309,13 +399,14 @@ def _run_locked(tasks, formats, jobs, out, force, show_code, page_size, keep, pr
     started = datetime.now(timezone.utc)
     tmp_dir = out / f".incomplete-{run_id}"
     tmp_dir.mkdir(parents=True)
+    (out / "logs").mkdir(exist_ok=True)
     options = {"run_id": run_id, "run_date": f"{started:%Y-%m-%d %H:%M} UTC", "show_code": show_code,
                "page_size": page_size}
     fp_options = {"show_code": show_code, "page_size": page_size}
     data_fp = data_fingerprint()
     previous = latest_run(out)
     prev_manifest = json.loads((previous / "manifest.json").read_text()) if previous else {}
-    prev_tasks = {f"{t['notebook']}/{t['paramset']}": t for t in prev_manifest.get("notebooks", [])}
+    prev_tasks = {t.get("key") or f"{t['notebook']}/{t['paramset']}": t for t in prev_manifest.get("notebooks", [])}
 
     results: dict[str, dict] = {}
     to_run = []
@@ -339,29 +430,27 @@ def _run_locked(tasks, formats, jobs, out, force, show_code, page_size, keep, pr
     if progress:
         progress(done, len(tasks), "")
     if to_run:
-        if jobs == 1 or len(to_run) == 1:
-            for task, fp in to_run:
-                rec = execute_task(task, str(tmp_dir / task.notebook), formats, options)
+        mp = multiprocessing.get_context("spawn")
+        printer = PdfPrinter(page_size) if "pdf" in formats else nullcontext()
+        with cf.ProcessPoolExecutor(max_workers=min(jobs, len(to_run)), mp_context=mp, initializer=_worker_init,
+                                    initargs=(str(out / "logs" / "kernels.log"),)) as pool, printer as pdf:
+            futures = {pool.submit(execute_task, task, str(tmp_dir / task.notebook), formats, options): (task, fp)
+                       for task, fp in to_run}
+            for fut in cf.as_completed(futures):
+                task, fp = futures[fut]
+                try:
+                    rec = fut.result()
+                except Exception as exc:  # a worker that died
+                    rec = {"notebook": task.notebook, "paramset": task.paramset, "lang": task.lang, "key": task.key,
+                           "parameters": task.parameters, "status": "failed", "error": redact(f"worker died: {exc}"),
+                           "files": {}, "seconds": 0}
+                if "pdf" in formats:
+                    rec = _print_pdf(pdf, task, {**rec, "run_id": run_id}, tmp_dir / task.notebook, formats)
+                    rec.pop("run_id", None)
                 results[task.key] = {**rec, "fingerprint": fp}
                 done += 1
                 if progress:
                     progress(done, len(tasks), task.key)
-        else:
-            mp = multiprocessing.get_context("spawn")
-            with cf.ProcessPoolExecutor(max_workers=min(jobs, len(to_run)), mp_context=mp) as pool:
-                futures = {pool.submit(execute_task, task, str(tmp_dir / task.notebook), formats, options): (task, fp)
-                           for task, fp in to_run}
-                for fut in cf.as_completed(futures):
-                    task, fp = futures[fut]
-                    try:
-                        rec = fut.result()
-                    except Exception as exc:  # a worker that died
-                        rec = {"notebook": task.notebook, "paramset": task.paramset, "parameters": task.parameters,
-                               "status": "failed", "error": redact(f"worker died: {exc}"), "files": {}, "seconds": 0}
-                    results[task.key] = {**rec, "fingerprint": fp}
-                    done += 1
-                    if progress:
-                        progress(done, len(tasks), task.key)
 
     status_rows = store.status().to_dict(orient="records")
     manifest = {
@@ -372,9 +461,12 @@ def _run_locked(tasks, formats, jobs, out, force, show_code, page_size, keep, pr
         "library_version": __version__,
         "versions": versions(),
         "formats": formats,
+        "languages": sorted({t.lang for t in tasks}, key=LANGS.index),
         "data_fingerprint": data_fp,
         "data_update": data_update or {},
+        "mirror": os.environ.get("LIQUIDITY_MIRROR", ""),       # the one place a path of this machine is kept
         "series": {r["series"]: {"source": r["source"], "last_observation": r["last_observation"],
+                                 "expected_observation": r["expected_observation"], "behind": r["behind"],
                                  "fetched_at": r["fetched_at"], "stale": bool(r["stale"]), "reason": r["reason"]}
                    for r in status_rows},
         "notebooks": [results[t.key] for t in tasks],
@@ -396,10 +488,11 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 def summary_table(report: RunReport) -> str:
-    rows = [("notebook", "paramset", "status", "seconds", "note")]
+    rows = [("notebook", "set", "status", "seconds", "note")]
     for t in report.tasks:
         note = t.get("error", "") or (f"reused from {t.get('reused_from')}" if t["status"] == "reused" else "")
-        rows.append((t["notebook"], t["paramset"], t["status"], f"{t.get('seconds', 0):.1f}", note[:100]))
+        stem = t["paramset"] if t.get("lang", "en") == "en" else f"{t['paramset']}.{t['lang']}"
+        rows.append((t["notebook"], stem, t["status"], f"{t.get('seconds', 0):.1f}", note[:100]))
     widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
     lines = ["  ".join(str(r[i]).ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]
     lines.insert(1, "-" * (sum(widths) + 8))
@@ -413,10 +506,11 @@ def list_tasks_json(tasks: list[Task], formats: list[str]) -> str:
     out = []
     for t in tasks:
         cmd = ["liquidity", "run", t.notebook, "--params-set", t.paramset.replace("-custom", "").replace("custom", "default"),
-               "--formats", ",".join(formats)]
+               "--formats", ",".join(formats), "--lang", t.lang]
         for k, v in t.parameters.items():
-            cmd += ["-p", k, json.dumps(v) if not isinstance(v, str) else v]
-        out.append({"task_id": t.key.replace("/", "__"), "notebook": t.notebook, "paramset": t.paramset,
+            if k != "lang":
+                cmd += ["-p", k, json.dumps(v) if not isinstance(v, str) else v]
+        out.append({"task_id": t.task_id, "notebook": t.notebook, "paramset": t.paramset, "lang": t.lang,
                     "parameters": t.parameters, "command": cmd})
     return json.dumps(out, indent=2, default=str)
 

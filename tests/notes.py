@@ -1,0 +1,32 @@
+"""Helpers for the tests that read a published note as an outside reviewer would."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+
+def sentence(findings: list[str], *needles: str) -> str:
+    """The one findings sentence that contains every needle."""
+    hits = [s for s in findings if all(n in s for n in needles)]
+    assert len(hits) == 1, (needles, findings)
+    return hits[0]
+
+
+def plain(text: str) -> str:
+    """Markdown emphasis removed: **$2.86tn** -> $2.86tn."""
+    return text.replace("**", "")
+
+
+def value_on_or_before(series: pd.Series, day) -> tuple[float, pd.Timestamp]:
+    s = series.dropna()
+    s = s[s.index <= pd.Timestamp(day)]
+    return float(s.iloc[-1]), s.index[-1]
+
+
+def words_agree(text: str, change: float, up: str = "rose", down: str = "fell") -> bool:
+    """The verb next to an amount agrees with its sign."""
+    return (up in text) if change > 0 else (down in text)
+
+
+NUMBER = re.compile(r"[-+]?\$?\d[\d,.]*(?:tn|bn|bp|%)?")

@@ -1,0 +1,79 @@
+"""The one language mechanism: every message a reader can see has its Chinese text, placeholders agree, Markdown
+cells carry both languages, and one concept is never translated two ways (locale/glossary.yaml)."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+from messages import all_messages
+
+from liquidity.publish import i18n
+
+ROOT = Path(__file__).resolve().parents[1]
+ZH = i18n.catalog("zh")
+GLOSSARY = i18n.glossary()
+
+
+def test_every_message_has_a_chinese_text_and_none_is_left_over():
+    used = all_messages()
+    assert sorted(used - set(ZH)) == []                 # a message a reader can see without its translation
+    assert sorted(set(ZH) - used) == []                 # a translation nothing uses any more
+
+
+@pytest.mark.parametrize("msgid", sorted(ZH))
+def test_placeholders_agree(msgid):
+    assert i18n.placeholders(msgid) == i18n.placeholders(ZH[msgid]), (msgid, ZH[msgid])
+
+
+def _markdown_cells():
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "markdown":
+                yield nb.stem, "".join(cell["source"])
+
+
+def test_every_markdown_cell_has_both_languages():
+    for name, text in _markdown_cells():
+        assert i18n.ZH_MARK in text, (name, text[:60])
+        en, zh = i18n.markdown_for(text, "en"), i18n.markdown_for(text, "zh")
+        assert en.strip() and zh.strip() and re.search(r"[\u4e00-\u9fff]", zh), (name, en[:60])
+
+
+def _pairs():
+    """(English, Chinese) of every catalog message and every Markdown cell."""
+    yield from ZH.items()
+    for _, text in _markdown_cells():
+        yield i18n.markdown_for(text, "en"), i18n.markdown_for(text, "zh")
+
+
+def test_one_concept_is_never_translated_two_ways():
+    problems = []
+    for en, zh in _pairs():
+        for term in GLOSSARY:
+            found = re.search(term["en"], en)
+            ticker = term.get("keep") and found and found.group(0) in zh        # a ticker left as it is
+            if found and term["zh"] not in zh and not ticker:
+                problems.append((term["concept"], en[:70], zh[:50]))
+            rest = zh.replace(term["zh"], "")                                    # variants beside the right term
+            for variant in term.get("not", []):
+                if variant in rest:
+                    problems.append((term["concept"], "variant " + variant, zh[:50]))
+    assert problems == []
+
+
+def test_the_issue_s_terms_are_the_glossary_s():
+    terms = {t["concept"]: t["zh"] for t in GLOSSARY}
+    assert terms["reserves"] == "准备金" and terms["TGA"] == "财政部一般账户" and terms["ON RRP"] == "隔夜逆回购"
+    assert terms["SRF"] == "常备回购便利" and terms["QT"] == "量化紧缩" and terms["RMP"] == "储备管理购买"
+    assert terms["SOFR"] == "有担保隔夜融资利率" and terms["IORB"] == "准备金余额利率"
+
+
+def test_a_missing_translation_fails_loudly_in_chinese_and_never_in_english():
+    try:
+        i18n.set_language("zh")
+        with pytest.raises(i18n.MissingTranslation, match="no zh translation for 'not a message'"):
+            i18n.tr("not a message")
+        assert i18n.tr("Data as of") == "数据截至"
+    finally:
+        i18n.set_language("en")
+    assert i18n.tr("not a message {x}", x=1) == "not a message 1"
