@@ -7,12 +7,15 @@ STAMP  := $(VENV)/.installed-stamp
 MIRROR_DEFAULT := $(wildcard ../shared/data)
 export LIQUIDITY_MIRROR ?= $(if $(MIRROR_DEFAULT),$(abspath $(MIRROR_DEFAULT)),)
 
-.PHONY: refresh test test-fast install system-deps strip lab bench clean
+AIRFLOW_VENV  ?= .venv-airflow
+AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed-stamp
+
+.PHONY: refresh test test-fast install airflow-env system-deps strip lab bench clean
 
 refresh: install system-deps          ## update the data, run every notebook, publish outputs/latest
 	$(BIN)/liquidity refresh
 
-test: install system-deps             ## the whole test suite (notebooks run through papermill)
+test: install system-deps airflow-env ## the whole test suite (notebooks run through papermill, the DAG in Airflow)
 	$(BIN)/pytest -n 2 -q
 	$(BIN)/pytest -q --nbval-lax notebooks/
 
@@ -28,6 +31,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (liquidity)" >/dev/null
 	touch $(STAMP)
 
+# Airflow in its own environment, rebuilt only when pyproject.toml changes (about a minute from PyPI)
+airflow-env: $(AIRFLOW_STAMP)
+
+$(AIRFLOW_STAMP): pyproject.toml
+	test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install -q --upgrade pip
+	$(AIRFLOW_VENV)/bin/python -m pip install -q -e ".[airflow]"
+	touch $(AIRFLOW_STAMP)
+
 system-deps:
 	@tools/system-deps.sh
 
@@ -35,9 +47,12 @@ strip:                                ## strip outputs from notebooks before com
 	$(BIN)/python tools/strip_notebooks.py notebooks/*.ipynb
 
 lab: install                          ## JupyterLab on the notebooks (interactive charts)
-	$(BIN)/jupyter lab notebooks/
+	@if [ "$$(id -u)" = 0 ]; then echo "running as root (a container?): starting JupyterLab with --allow-root"; fi
+	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
-bench: install system-deps
+bench: install system-deps            ## timings of benchmarks/README.md (about 15 minutes on 2 cores)
+	$(BIN)/python benchmarks/bench_scorecard.py
+	$(BIN)/python benchmarks/bench_cache.py
 	$(BIN)/python benchmarks/bench_refresh.py
 
 clean:

@@ -1,15 +1,20 @@
-"""Refresh timings on this machine: the suite's runner against the baseline a user would write by hand.
+"""Refresh timings on this machine: the cost of the PDF step, of the second language, and the no-op refresh.
 
-Measures, on the data mirror (LIQUIDITY_MIRROR), every notebook with every parameter set:
-  1. `liquidity refresh`-equivalent run (ipynb, HTML, PDF) with --jobs 1 and --jobs 2 (--force: everything runs);
-  2. a no-op refresh (nothing changed: every task is carried over);
-  3. the baseline: `papermill` CLI then `jupyter nbconvert --to html` per notebook, one after another (no PDF).
+Measures, on the data mirror (LIQUIDITY_MIRROR), every notebook with every parameter set (--force: everything runs),
+`--jobs 2`:
+  1. English, ipynb + HTML, then ipynb + HTML + PDF: the PDF step's cost (issue 16: within 1.15x) and the PDF
+     seconds per note from the manifest (one headless Chromium per run, printing while the workers go on);
+  2. English and Chinese, ipynb + HTML + PDF (what `liquidity refresh` publishes): the cost of the second language;
+  3. a no-op refresh (nothing changed: every task carried over);
+  4. with --baseline, the baseline a user would write by hand: `papermill` then `jupyter nbconvert --to html` per
+     English task, one after another.
 Writes benchmarks/results/refresh.json; the numbers are copied into benchmarks/README.md by hand.
 """
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +31,10 @@ def timed(cmd, **kw) -> float:
     return round(time.perf_counter() - t, 2)
 
 
+def manifest(out: Path) -> dict:
+    return json.loads((out / "latest" / "manifest.json").read_text())
+
+
 def main() -> None:
     if not os.environ.get("LIQUIDITY_MIRROR"):
         sys.exit("set LIQUIDITY_MIRROR=../shared/data")
@@ -33,27 +42,33 @@ def main() -> None:
     from liquidity.publish import runner
 
     tasks = runner.plan(all_notebooks=True, params_set="all")
+    results = {"tasks_per_language": len(tasks), "cores": os.cpu_count()}
     out = Path(tempfile.mkdtemp(prefix="bench-"))
-    results = {"tasks": len(tasks), "cores": os.cpu_count()}
-    liq = [str(BIN / "liquidity"), "run", "--all", "--params-set", "all", "--quiet", "--out", str(out)]
-    results["full_html_pdf_jobs1_s"] = timed(liq + ["--formats", "ipynb,html,pdf", "--jobs", "1", "--force"])
-    results["full_html_pdf_jobs2_s"] = timed(liq + ["--formats", "ipynb,html,pdf", "--jobs", "2", "--force"])
-    results["full_html_jobs2_s"] = timed(liq + ["--formats", "ipynb,html", "--jobs", "2", "--force"])
-    results["noop_refresh_s"] = timed(liq + ["--formats", "ipynb,html", "--jobs", "2"])
+    liq = [str(BIN / "liquidity"), "run", "--all", "--params-set", "all", "--quiet", "--out", str(out), "--jobs", "2"]
+    results["en_html_jobs2_s"] = timed(liq + ["--formats", "ipynb,html", "--lang", "en", "--force"])
+    results["en_html_pdf_jobs2_s"] = timed(liq + ["--formats", "ipynb,html,pdf", "--lang", "en", "--force"])
+    pdf = [t["pdf_seconds"] for t in manifest(out)["notebooks"] if "pdf_seconds" in t]
+    results["pdf_seconds_per_note_median"] = round(statistics.median(pdf), 2)
+    results["pdf_seconds_per_note_max"] = round(max(pdf), 2)
+    results["ratio_pdf_vs_html"] = round(results["en_html_pdf_jobs2_s"] / results["en_html_jobs2_s"], 3)
+    results["en_zh_html_pdf_jobs2_s"] = timed(liq + ["--formats", "ipynb,html,pdf", "--lang", "en,zh", "--force"])
+    results["ratio_two_languages_vs_one"] = round(results["en_zh_html_pdf_jobs2_s"] / results["en_html_pdf_jobs2_s"], 3)
+    results["noop_refresh_s"] = timed(liq + ["--formats", "ipynb,html,pdf", "--lang", "en,zh"])
 
-    base = Path(tempfile.mkdtemp(prefix="baseline-"))
-    t = time.perf_counter()
-    for task in tasks:
-        nb = ROOT / "notebooks" / f"{task.notebook}.ipynb"
-        executed = base / f"{task.notebook}-{task.paramset}.ipynb"
-        params = ["-y", json.dumps(task.parameters)]  # JSON is YAML: lists (tga_points) keep their type
-        subprocess.run([BIN / "papermill", str(nb), str(executed), *params, "--cwd", str(nb.parent)], check=True,
-                       cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run([BIN / "jupyter", "nbconvert", "--to", "html", str(executed)], check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    results["baseline_papermill_nbconvert_html_s"] = round(time.perf_counter() - t, 2)
-    results["ratio_full_jobs2_html_vs_baseline"] = round(results["full_html_jobs2_s"] /
-                                                         results["baseline_papermill_nbconvert_html_s"], 2)
+    if "--baseline" in sys.argv:
+        base = Path(tempfile.mkdtemp(prefix="baseline-"))
+        t = time.perf_counter()
+        for task in tasks:
+            nb = ROOT / "notebooks" / f"{task.notebook}.ipynb"
+            executed = base / f"{task.notebook}-{task.paramset}.ipynb"
+            params = ["-y", json.dumps(task.parameters)]  # JSON is YAML: lists (tga_points) keep their type
+            subprocess.run([BIN / "papermill", str(nb), str(executed), *params, "--cwd", str(nb.parent)], check=True,
+                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run([BIN / "jupyter", "nbconvert", "--to", "html", str(executed)], check=True, cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        results["baseline_papermill_nbconvert_html_s"] = round(time.perf_counter() - t, 2)
+        results["ratio_en_html_jobs2_vs_baseline"] = round(results["en_html_jobs2_s"] /
+                                                           results["baseline_papermill_nbconvert_html_s"], 2)
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
     (ROOT / "benchmarks" / "results" / "refresh.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

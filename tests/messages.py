@@ -46,7 +46,10 @@ def data_messages() -> set[str]:
     out = {m.title for m in MEASURES.values()} | {m.concept for m in MEASURES.values()}
     out |= set(load_events()["label"]) | set(KIND_LABELS.values()) | set(SOURCE_NAMES.values())
     out |= {info.title for info in load_catalog()} | set(REASONS.values())
+    from liquidity.models.scorecard import QUOTED, TARGET_TITLES
     from liquidity.publish.charts import AXIS_TITLES
+
+    out |= set(QUOTED.values()) | set(TARGET_TITLES.values())
 
     out |= set(AXIS_TITLES.values())
     out |= {SRF_TOTAL_ONLY, "ok", "missing", "stale", "why"}

@@ -167,3 +167,15 @@ def test_every_fred_id_of_the_catalog_is_a_confirmed_fred_series():
 def test_net_liquidity_is_assets_minus_tga_minus_rrp(ds):
     nl = ds.measure("net_liquidity")["2025-10-29"]
     assert nl == pytest.approx(6587.034 - 983.859 - ds.measure("rrp")["2025-10-29"])
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_business_day_lag_for_many_dates_equals_the_pandas_offset(n):
+    """Publication dates of daily series use numpy's business-day calendar at once; it must equal pandas'
+    CustomBusinessDay date by date (weekends and federal holidays: Saturday + 1 = Monday; July 4th skipped)."""
+    from liquidity.core.dates import US_BUSINESS_DAY, add_business_days
+
+    dates = pd.date_range("2018-12-20", "2026-01-10", freq="D")
+    expected = pd.DatetimeIndex([d + n * US_BUSINESS_DAY for d in dates])
+    assert add_business_days(dates, n).equals(expected)
+    assert add_business_days([pd.Timestamp("2025-07-03")], 1)[0] == pd.Timestamp("2025-07-07")

@@ -367,6 +367,63 @@ def test_fuzzed_parameters_give_a_clear_error_or_a_valid_plan(notebook):
     check()
 
 
+def _declared_domains():
+    from liquidity.publish.notebooks import declared_params, list_notebooks
+
+    return [(nb, p.name, p.domain, p.type_name) for nb in list_notebooks() for p in declared_params(nb).values()
+            if p.domain is not None]
+
+
+def test_values_outside_each_declared_range_exit_2_before_anything_is_written(tmp_path):
+    """Every parameter whose comment declares a range (the parameters cell is the one declaration): values drawn
+    outside it, open ends included, are refused by the plan with the name, the value and the range; through the
+    command line the exit code is 2 and no output folder is created."""
+    import math
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from liquidity.publish import runner
+
+    domains = _declared_domains()
+    assert len(domains) >= 40                       # shares, levels, weeks, horizons ... across the notebooks
+
+    def outside(domain, type_name):
+        below = [st.just(domain.low)] if domain.low_open else []
+        above = [st.just(domain.high)] if domain.high_open else []
+        if domain.low > -math.inf:
+            below.append(st.floats(max_value=domain.low, exclude_max=True, allow_nan=False, allow_infinity=False,
+                                   min_value=domain.low - 1e6))
+        if domain.high < math.inf:
+            above.append(st.floats(min_value=domain.high, exclude_min=True, allow_nan=False, allow_infinity=False,
+                                   max_value=domain.high + 1e6))
+        values = st.one_of(*below, *above)
+        if type_name.startswith("int"):
+            values = values.map(lambda v: math.floor(v) if v < domain.low else math.ceil(v)).filter(
+                lambda v: v not in domain)
+        elif type_name == "list":
+            values = values.map(lambda v: [v])
+        return values
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(data=st.data())
+    def check(data):
+        notebook, name, domain, type_name = data.draw(st.sampled_from(domains))
+        value = data.draw(outside(domain, type_name))
+        with pytest.raises(InputError) as err:
+            runner.plan([notebook], overrides={name: value})
+        assert name in str(err.value) and str(domain) in str(err.value), str(err.value)
+
+    check()
+    # the three examples of the issue, through the command line: exit 2, one line, nothing written
+    for notebook, name, value in (("tga_drain", "rrp_offset_share", "1.5"), ("tga_drain", "band_level_pct", "150"),
+                                  ("monitor", "as_of", "2031-01-01")):
+        out = tmp_path / f"out-{name}"
+        proc = _cli("run", notebook, "-p", name, value, "--out", str(out))
+        assert proc.returncode == 2 and name in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        assert not out.exists()
+
+
 def test_fuzzed_claims_files_series_ids_and_dates(tmp_path, mirrored):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st

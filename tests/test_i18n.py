@@ -77,3 +77,15 @@ def test_a_missing_translation_fails_loudly_in_chinese_and_never_in_english():
     finally:
         i18n.set_language("en")
     assert i18n.tr("not a message {x}", x=1) == "not a message 1"
+
+
+def test_the_exporter_leaves_the_language_as_it_found_it():
+    """The PDF printer serves notes of both languages in one process: the title-block words of a Chinese note must
+    not switch the process to Chinese (a later English note, or a test, would speak Chinese)."""
+    from liquidity.publish.export import labels
+
+    assert i18n.language() == "en"
+    assert labels("zh")["as_of"] == "数据截至" and i18n.language() == "en"
+    with i18n.speaking("zh"):
+        assert i18n.language() == "zh"
+    assert i18n.language() == "en"

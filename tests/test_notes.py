@@ -79,7 +79,8 @@ def test_no_page_ends_with_a_heading(published):
                              "html.parser")
         headings = {flat(h.get_text(" ", strip=True)) for h in html.select("h1, h2, h3, h4")}
         for n, page in enumerate(pdf_pages(pdf)[:-1], start=1):
-            assert page and flat(page[-1]) not in headings, (pdf, n, page[-1])
+            assert page, (pdf, n, "a blank page")
+            assert flat(page[-1]) not in headings, (pdf, n, page[-1])
 
 
 def test_every_table_cell_of_the_html_is_in_the_pdf(published):

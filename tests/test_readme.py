@@ -20,3 +20,16 @@ def test_every_notebook_is_in_the_readme_table():
     listed = set(re.findall(r"^\| `(\w+)` \|", _section("What is here"), flags=re.M))
     stored = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
     assert stored <= listed
+
+
+def test_every_measure_is_in_the_readme_table_with_its_concept():
+    from liquidity.data.measures import MEASURES
+
+    rows = dict(re.findall(r"^\| (\w+) \| ([^|]+) \|", _section("Units, measures and point in time"), flags=re.M))
+    for name, m in MEASURES.items():
+        assert rows.get(name, "").strip() == m.concept, name
+
+
+def test_the_chinese_section_gives_the_two_quickstart_commands():
+    section = _section("中文简介")
+    assert "make refresh" in section and "make test" in section and "美元流动性" in section

@@ -208,6 +208,32 @@ def test_list_tasks_prints_json_for_schedulers():
     listed = json.loads(runner.list_tasks_json(tasks, ["ipynb", "html"]))
     assert {t["paramset"] for t in listed} == {"default", "as_of_2025_11_17", "sept_2019"}
     assert all(t["command"][:3] == ["liquidity", "run", "monitor"] for t in listed)
+    # a named set runs as itself (the same task key in a staged run); the notes quoting the scorecard wait for it
+    tasks = runner.plan(["scorecard", "tga_drain"], params_set="default,as_of_2025_11_17", langs="en,zh")
+    listed = {t["task_id"]: t for t in json.loads(runner.list_tasks_json(tasks, ["ipynb"]))}
+    assert set(listed) == {f"{nb}__{s}{lang}" for nb in ("scorecard", "tga_drain")
+                           for s in ("default", "as_of_2025_11_17") for lang in ("", "_zh")}
+    tga = listed["tga_drain__as_of_2025_11_17"]
+    assert "-p" not in tga["command"] and tga["stage_command"][-4:] == ["--run-id", "{run_id}", "--stage", "--quiet"]
+    assert sorted(tga["upstream"]) == sorted(k for k in listed if k.startswith("scorecard"))
+    assert listed["scorecard__default"]["upstream"] == []
+    with pytest.raises(InputError, match="no notebook of scorecard, tga_drain has a set sept_2019"):
+        runner.plan(["scorecard", "tga_drain"], params_set="default,sept_2019")
+
+
+@pytest.mark.notebook
+def test_no_kernel_outlives_its_run(twice):
+    """A kernel manager the runner passes to papermill is the runner's to stop: no process of the run is left."""
+    out, _, _ = twice
+    marker = f"LIQUIDITY_RUN_DIR={out}".encode()
+    left = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes():
+                left.append(environ.parent.name)
+        except OSError:
+            continue
+    assert not left, f"processes of the run still alive: {left}"
 
 
 @pytest.mark.notebook

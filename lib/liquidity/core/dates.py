@@ -8,6 +8,7 @@ import datetime as _dt
 import os
 import re
 
+import numpy as np
 import pandas as pd
 from pandas.tseries.holiday import USFederalHolidayCalendar
 from pandas.tseries.offsets import CustomBusinessDay
@@ -16,6 +17,14 @@ from .errors import InputError
 
 # US business days (federal holidays off): the calendar of FRED's daily money-market series and of the DTS.
 US_BUSINESS_DAY = CustomBusinessDay(calendar=USFederalHolidayCalendar())
+_HOLIDAYS = np.array(US_BUSINESS_DAY.holidays, dtype="datetime64[D]")
+
+
+def add_business_days(dates, n: int) -> pd.DatetimeIndex:
+    """`date + n * US_BUSINESS_DAY` for every date at once (numpy's business-day calendar; a weekend or holiday
+    date first rolls back, which is what pandas does: Saturday + 1 = Monday)."""
+    days = pd.DatetimeIndex(dates).values.astype("datetime64[D]")
+    return pd.DatetimeIndex(np.busday_offset(days, n, roll="backward", holidays=_HOLIDAYS))
 
 
 def today() -> pd.Timestamp:

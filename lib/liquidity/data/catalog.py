@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 
 from ..core import paths
-from ..core.dates import US_BUSINESS_DAY
+from ..core.dates import add_business_days
 from ..core.errors import InputError
 from ..core.units import DISPLAY_UNITS, TO_DISPLAY
 
@@ -49,7 +49,7 @@ class SeriesInfo:
             out = dates
         elif self.lag_business:
             # roll weekend/holiday observation dates to the next business day, then add the lag
-            out = pd.DatetimeIndex([d + self.lag_days * US_BUSINESS_DAY for d in dates])
+            out = add_business_days(dates, self.lag_days)
         else:
             out = dates + pd.Timedelta(days=self.lag_days)
         if self.releases:

@@ -25,7 +25,8 @@ class Dataset:
     exist, values are those known at as_of; elsewhere they are today's vintage (the note says which).
     """
 
-    def __init__(self, as_of: str | pd.Timestamp | None = "latest", auto_fetch: bool = True):
+    def __init__(self, as_of: str | pd.Timestamp | None = "latest", auto_fetch: bool = True,
+                 shared: "Dataset | None" = None):
         self.as_of = parse_as_of(as_of)
         self.auto_fetch = auto_fetch
         self.catalog = load_catalog()
@@ -33,9 +34,10 @@ class Dataset:
         self.missing_errors: dict[str, MissingSeriesError] = {}   # the same, with kind and fields for readers
         self._series: dict[str, pd.Series] = {}
         self._raw: dict[str, pd.Series] = {}
-        self._full: dict[str, pd.Series] = {}
-        self._vintages: dict[str, pd.DataFrame] = {}
-        self._pub: dict[str, pd.Series] = {}
+        # what the cache holds, whatever the cut: shared with the views of `at` (read once for a grid of cuts)
+        self._full: dict[str, pd.Series] = shared._full if shared is not None else {}
+        self._vintages: dict[str, pd.DataFrame] = shared._vintages if shared is not None else {}
+        self._pub: dict[str, pd.Series] = shared._pub if shared is not None else {}
         self._measures: dict = {}
         self.measure_sources: dict[str, str] = {}   # measure -> the series it used, where it has a choice
         self._used: set[str] = set()
@@ -73,7 +75,15 @@ class Dataset:
             self._used.add(info.id)
         return self._raw[info.id]
 
+    def at(self, as_of) -> "Dataset":
+        """The same data cut at another date (a walk-forward origin). The views share what was read from the cache
+        and the publication dates, so a grid of cuts reads each series once; each view keeps its own record of
+        what it used and missed."""
+        return Dataset(as_of, auto_fetch=self.auto_fetch, shared=self)
+
     def _read(self, info: SeriesInfo) -> pd.Series:
+        if info.id in self._full:
+            return self._full[info.id]
         entry = cache.read(info.id)
         if entry is None and self.auto_fetch:
             with _fetch_lock:
@@ -100,6 +110,10 @@ class Dataset:
         """When each observation was first published: ALFRED first release where the cache has vintages, else the
         release calendar and the catalog's lag. Indexed by observation date."""
         info = self.catalog.get(series_id)
+        held = self._full.get(info.id)
+        full = dates is None or (held is not None and len(dates) == len(held) and held.index.equals(dates))
+        if full and info.id in self._pub:
+            return self._pub[info.id]
         if dates is None:
             self._native(info)
             dates = self._full[info.id].index
@@ -110,6 +124,8 @@ class Dataset:
             first = vint.groupby("date")["realtime_start"].min()
             known = first.reindex(dates)
             pub = known.fillna(pub)
+        if full:
+            self._pub[info.id] = pub
         return pub
 
     def _cut(self, info: SeriesInfo, data: pd.Series) -> pd.Series:

@@ -150,3 +150,15 @@ def paydown_rate(runoff: pd.DataFrame, months: int = 6) -> float:
     recent = runoff.dropna(subset=["mbs"]).iloc[-months:]
     stock_before = recent["mbs_level"] + recent["mbs"]
     return max(0.0, float((recent["mbs"] / stock_before).mean()))
+
+
+def runoff_periods(known_by=None) -> list[tuple[pd.Period, pd.Period | None]]:
+    """Runoff programmes (QT1, QT2) as (first month, last month, or None while it runs): cap regimes that follow one
+    another form one programme; a month without a cap ends it."""
+    out: list[list] = []
+    for r in cap_regimes(known_by):
+        if out and out[-1][1] is not None and r.start == out[-1][1] + 1:
+            out[-1][1] = r.end
+        else:
+            out.append([r.start, r.end])
+    return [(a, b) for a, b in out]

@@ -115,6 +115,42 @@ def lines(frame: pd.DataFrame, y_title: str, title: str, source: str, x_title: s
     return titled(base, title, source)
 
 
+def by_horizon(frame: pd.DataFrame, y_title: str, title: str, source: str, value_format: str = ",.2f",
+               reference: float | None = None, height: int = HEIGHT):
+    """Long frame (horizon, series, value) as lines with points over the forecast horizon in weeks; `reference`
+    draws a dashed level (1 for a ratio to a benchmark)."""
+    base = alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("horizon:Q", title=tr("Horizon (weeks)"), axis=alt.Axis(values=sorted(frame["horizon"].unique()))),
+        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
+        color=alt.Color("series:N", title=None),
+        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("horizon:Q"), alt.Tooltip("value:Q", format=value_format)],
+    ).properties(width=WIDTH, height=height)
+    if reference is not None:
+        base = alt.layer(base, _reference_rule(reference, "#555"))
+    return titled(base, title, source)
+
+
+def grouped_bars(frame: pd.DataFrame, y_title: str, title: str, source: str, reference: float | None = None,
+                 value_format: str = ".0%", height: int = HEIGHT):
+    """Long frame (group, series, value) as bars side by side within each group; `reference` draws a dashed level
+    (a nominal coverage)."""
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("group:N", title=None, sort=None, axis=alt.Axis(labelAngle=0, labelLimit=0)),
+        xOffset=alt.XOffset("series:N"),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format)),
+        color=alt.Color("series:N", title=None),
+        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("series:N"), alt.Tooltip("value:Q", format=value_format)],
+    ).properties(width=WIDTH, height=height)
+    if reference is not None:
+        bars = alt.layer(bars, _reference_rule(reference, "#c0392b"))
+    return titled(bars, title, source)
+
+
+def _reference_rule(value: float, colour: str):
+    """A dashed horizontal level: 1 for a ratio to a benchmark, a nominal coverage."""
+    return alt.Chart(pd.DataFrame({"value": [value]})).mark_rule(color=colour, strokeDash=[4, 3]).encode(y="value:Q")
+
+
 def long(frame: pd.DataFrame | pd.Series, names: dict[str, str] | None = None) -> pd.DataFrame:
     """Wide frame (date index, one column per series) to the long form the helpers take."""
     if isinstance(frame, pd.Series):

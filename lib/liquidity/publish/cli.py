@@ -57,6 +57,11 @@ def cmd_data_update(args) -> int:
             print(f"{r.series:16s} {r.source:10s} {r.status}{extra}{last}{msg}")
     counts = {s: sum(r.status == s for r in results) for s in ("updated", "unchanged", "missing", "failed")}
     print(", ".join(f"{v} {k}" for k, v in counts.items()))
+    if args.run_id:
+        from . import runner
+
+        note = {r.series: r.status + (f": {r.message}" if r.message else "") for r in results}
+        print(runner.open_stage(args.out, args.run_id, note))     # the last line: the run id, for a scheduler
     return 1 if failed else 0
 
 
@@ -118,15 +123,33 @@ def _overrides(pairs) -> dict:
     return {name: coerce_cli_value(value) for name, value in (pairs or [])}
 
 
+def _plan(args):
+    from . import runner
+
+    return runner.plan(args.notebooks, all_notebooks=args.all, params_set=args.params_set,
+                       overrides=_overrides(args.param), params_file=args.file, as_of=args.as_of, langs=args.lang)
+
+
 def cmd_run(args) -> int:
     from . import runner
 
     formats = runner.parse_formats(args.formats)
-    tasks = runner.plan(args.notebooks, all_notebooks=args.all, params_set=args.params_set,
-                        overrides=_overrides(args.param), params_file=args.file, as_of=args.as_of, langs=args.lang)
+    if args.stage and not args.run_id:
+        raise InputError("--stage needs --run-id ID: the staged run the tasks belong to (`liquidity data update "
+                         "--run-id new` opens one and prints its id)")
+    if args.run_id and not args.stage:
+        raise InputError("--run-id is for staged runs: add --stage (then `liquidity publish ID` publishes the run)")
+    tasks = _plan(args)
     if args.list_tasks:
         print(runner.list_tasks_json(tasks, formats))
         return 0
+    if args.stage:
+        records = runner.stage(tasks, args.run_id, formats=formats, jobs=args.jobs, out=args.out, force=args.force,
+                               show_code=args.show_code, page_size=args.page_size,
+                               progress=_progress_factory(args.quiet, "stage"))
+        for r in records:
+            print(f"{r['key']:40s} {r['status']:7s} {r.get('error', '')[:100]}")
+        return 1 if any(r["status"] == "failed" for r in records) else 0
     report = runner.run(tasks, formats=formats, jobs=args.jobs, out=args.out, force=args.force,
                         show_code=args.show_code, page_size=args.page_size, keep=args.keep,
                         progress=_progress_factory(args.quiet, "run"))
@@ -165,6 +188,18 @@ def cmd_refresh(args) -> int:
     return 1 if report.failed else 0
 
 
+def cmd_publish(args) -> int:
+    from . import runner
+
+    planned = _plan(args) if (args.notebooks or args.all) else None
+    if planned is None and (args.params_set or args.param or args.file or args.as_of or args.lang):
+        raise InputError("name the notebooks (or --all) that go with --params-set, -p, -f, --as-of or --lang; "
+                         "without a selection, publish takes the tasks that were staged")
+    report = runner.publish_stage(args.run_id, planned, out=args.out, keep=args.keep)
+    print(runner.summary_table(report))
+    return 1 if report.failed else 0
+
+
 def _log_to_file(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(out / "refresh.log", encoding="utf-8")
@@ -196,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--series", nargs="+", metavar="ID", help="series ids (default: the whole catalog)")
     up.add_argument("--full", action="store_true", help="download everything again, not just new observations")
     up.add_argument("--quiet", action="store_true")
+    up.add_argument("--run-id", metavar="ID|new", help="then open a staged run on this data (a scheduler's first "
+                    "task): record the data fingerprint and print the run id as the last line")
+    up.add_argument("--out", type=Path, default=None, help="output folder of the staged run (default outputs/)")
     up.set_defaults(func=cmd_data_update)
     st = dsub.add_parser("status", help="series, source, last observation, fetched at, stale and why")
     st.add_argument("--format", choices=["table", "json"], default="table")
@@ -215,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
                             help="set a parameter (repeatable)")
             sp.add_argument("-f", "--file", metavar="FILE.yaml", help="parameters from a YAML file")
-            sp.add_argument("--params-set", metavar="NAME", help="a named parameter set, or 'all'")
+            sp.add_argument("--params-set", metavar="NAME", help="a named parameter set, several comma-separated, "
+                            "or 'all'")
             sp.add_argument("--as-of", metavar="DATE", help="run as of a past date (sets the as_of parameter)")
             sp.add_argument("--list-tasks", action="store_true", help="print the tasks as JSON and exit")
             sp.add_argument("--show-code", action="store_true", help="keep code cells in HTML and PDF")
@@ -231,7 +270,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     rn = sub.add_parser("run", help="run notebooks with papermill and publish them")
     add_run_options(rn)
+    rn.add_argument("--run-id", metavar="ID", help="with --stage: the staged run these tasks belong to")
+    rn.add_argument("--stage", action="store_true", help="execute into the staged run --run-id without publishing "
+                    "(`liquidity publish ID` publishes it)")
     rn.set_defaults(func=cmd_run)
+
+    pb = sub.add_parser("publish", help="publish a staged run: check every planned task, write the manifest, "
+                        "publish atomically")
+    pb.add_argument("run_id", metavar="RUN_ID")
+    pb.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="the planned notebooks (default: what was "
+                    "staged)")
+    pb.add_argument("--all", action="store_true", help="every notebook was planned")
+    pb.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    pb.add_argument("-f", "--file", metavar="FILE.yaml")
+    pb.add_argument("--params-set", metavar="NAME")
+    pb.add_argument("--as-of", metavar="DATE")
+    pb.add_argument("--lang", default=None, metavar="en,zh")
+    pb.add_argument("--out", type=Path, default=None, help="output folder (default outputs/)")
+    pb.add_argument("--keep", type=int, default=None, metavar="N", help="keep only the newest N runs")
+    pb.set_defaults(func=cmd_publish)
 
     rf = sub.add_parser("refresh", help="update the data, run every notebook with every parameter set, publish")
     add_run_options(rf, notebooks=False)

@@ -23,7 +23,7 @@ from nbconvert import HTMLExporter
 
 from ..core import atomic
 from ..core.errors import LiquidityError
-from .i18n import markdown_for, set_language, tr
+from .i18n import markdown_for, speaking, tr
 from .report import FINDINGS_MIME, NOTE_MIME
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -127,10 +127,10 @@ def _drop_empty_headings(cells: list) -> list:
 
 def labels(lang: str) -> dict:
     """The title block's and the page header's words, in the note's language."""
-    set_language(lang)
-    return {"question": tr("The question"), "run": tr("Run"), "as_of": tr("Data as of"),
-            "paramset": tr("Parameter set"), "source": tr("Source"), "status": tr("Status"),
-            "behind": tr("Behind schedule"), "page": tr("page"), "of": tr("of"), "run_id": tr("run")}
+    with speaking(lang):
+        return {"question": tr("The question"), "run": tr("Run"), "as_of": tr("Data as of"),
+                "paramset": tr("Parameter set"), "source": tr("Source"), "status": tr("Status"),
+                "behind": tr("Behind schedule"), "page": tr("page"), "of": tr("of"), "run_id": tr("run")}
 
 
 def to_html(nb, note: dict, show_code: bool = False, lang: str = "en") -> str:

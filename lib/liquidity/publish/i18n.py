@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +38,18 @@ def set_language(lang: str) -> str:
 
 def language() -> str:
     return _state["lang"]
+
+
+@contextmanager
+def speaking(lang: str):
+    """The language set for a block and the previous one restored after it (the exporter and the PDF printer
+    serve notes of both languages in one process)."""
+    before = _state["lang"]
+    set_language(lang)
+    try:
+        yield lang
+    finally:
+        _state["lang"] = before
 
 
 @lru_cache(maxsize=4)
@@ -86,6 +99,11 @@ def placeholders(text: str) -> set[str]:
 
 
 # -- formatting -------------------------------------------------------------------------------------------------------
+def _na() -> str:
+    """What a missing number reads as."""
+    return "n/a" if language() == "en" else "无数据"
+
+
 def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or (not isinstance(x, str) and pd.isna(x))
 
@@ -97,7 +115,7 @@ class fmt:  # noqa: N801 (used like a module: fmt.bn(...))
     def bn(x, digits: int | None = None, sign: bool = False) -> str:
         """Billions of USD: 2850.3 -> $2.85tn / 2.85万亿美元; 50.35 (digits=2) -> $50.35bn / 503.5亿美元."""
         if _missing(x):
-            return "n/a" if language() == "en" else "无数据"
+            return _na()
         x = float(x)
         neg, a = x < 0, abs(x)
         prefix = "-" if neg else ("+" if sign and a > 0 else "")
@@ -116,14 +134,14 @@ class fmt:  # noqa: N801 (used like a module: fmt.bn(...))
     def pct(x, digits: int = 2, sign: bool = False) -> str:
         """A rate or ratio in percent: 4.22 -> 4.22%."""
         if _missing(x):
-            return "n/a" if language() == "en" else "无数据"
+            return _na()
         return f"{float(x):+.{digits}f}%" if sign else f"{float(x):.{digits}f}%"
 
     @staticmethod
     def bp(x, digits: int = 0, sign: bool = False) -> str:
         """A spread in basis points: 18 -> 18bp / 18个基点."""
         if _missing(x):
-            return "n/a" if language() == "en" else "无数据"
+            return _na()
         s = f"{float(x):+.{digits}f}" if sign else f"{float(x):.{digits}f}"
         if s.lstrip("+-").strip("0.") == "":
             s = f"{0:.{digits}f}"
@@ -133,7 +151,7 @@ class fmt:  # noqa: N801 (used like a module: fmt.bn(...))
     def date(d) -> str:
         """2025-10-31 -> 31 Oct 2025 / 2025年10月31日."""
         if _missing(d):
-            return "n/a" if language() == "en" else "无数据"
+            return _na()
         ts = pd.Timestamp(d)
         return f"{ts.year}年{ts.month}月{ts.day}日" if language() == "zh" else f"{ts.day} {ts.strftime('%b %Y')}"
 
@@ -141,7 +159,7 @@ class fmt:  # noqa: N801 (used like a module: fmt.bn(...))
     def month(p) -> str:
         """A month: Oct 2025 / 2025年10月."""
         if _missing(p):
-            return "n/a" if language() == "en" else "无数据"
+            return _na()
         ts = p.to_timestamp() if isinstance(p, pd.Period) else pd.Timestamp(p)
         return f"{ts.year}年{ts.month}月" if language() == "zh" else ts.strftime("%b %Y")
 
@@ -149,15 +167,23 @@ class fmt:  # noqa: N801 (used like a module: fmt.bn(...))
     def share(x, digits: int = 0) -> str:
         """A fraction as a percentage: 0.276 -> 28%."""
         if _missing(x):
-            return "n/a" if language() == "en" else "无数据"
+            return _na()
         return f"{float(x) * 100:.{digits}f}%"
 
     @staticmethod
     def num(x, digits: int = 1, sign: bool = False) -> str:
         """A plain number with thousands separators: 1394.122 -> 1,394.1."""
         if _missing(x):
-            return "n/a" if language() == "en" else "无数据"
+            return _na()
         return f"{float(x):+,.{digits}f}" if sign else f"{float(x):,.{digits}f}"
+
+    @staticmethod
+    def p(x) -> str:
+        """A p-value as a test reports it: p = 0.14, p = 0.004, p < 0.001."""
+        if _missing(x):
+            return f"p = {_na()}"
+        x = float(x)
+        return "p < 0.001" if x < 0.001 else f"p = {x:.3f}" if x < 0.01 else f"p = {x:.2f}"
 
     @staticmethod
     def value(x, units: str, sign: bool = False) -> str:

@@ -12,6 +12,19 @@ from ..core.errors import InputError
 from .params import Param, check_order, check_type, check_value, parse_parameters_cell, suggest
 
 
+# Notebooks whose sidecars other notes quote, and the notes that quote them: a run executes a provider's tasks
+# before its readers' (and a scheduler makes them upstream), so a note quotes the scorecard of its own run.
+PROVIDERS = {"scorecard": ("tga_drain", "stealth_qe", "qt_path", "repo_stress")}
+
+
+def readers_of(notebook: str) -> tuple[str, ...]:
+    return PROVIDERS.get(notebook, ())
+
+
+def providers_of(notebook: str) -> list[str]:
+    return [p for p, readers in PROVIDERS.items() if notebook in readers]
+
+
 def list_notebooks() -> list[str]:
     return sorted(p.stem for p in paths.notebooks_dir().glob("*.ipynb") if not p.name.startswith("."))
 

@@ -83,7 +83,16 @@ def _number(name: str, value) -> float:
 
 
 def check_value(name: str, value, domain: Domain | None = None) -> None:
-    """Raise InputError naming the parameter, the value and what is allowed."""
+    """Raise InputError naming the parameter, the value and what is allowed. A declared range is checked first: its
+    message says the most."""
+    if domain is not None and isinstance(value, (list, tuple)):       # a range applies to every element
+        for v in value:
+            if _number(name, v) not in domain:
+                raise InputError(f"parameter {name}={value!r} has {v!r} outside its range {domain}; give values "
+                                 f"in {domain}")
+    elif domain is not None and value is not None and not isinstance(value, (bool, str, dict)):
+        if _number(name, value) not in domain:
+            raise InputError(f"parameter {name}={value!r} is outside its range {domain}; give a value in {domain}")
     if name in CHOICES:
         if value not in CHOICES[name]:
             raise InputError(f"parameter {name}={value!r} is not allowed: choose one of {', '.join(CHOICES[name])}"
@@ -124,9 +133,12 @@ def check_value(name: str, value, domain: Domain | None = None) -> None:
             close = difflib.get_close_matches(str(value), MEASURES, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InputError(f"parameter {name}={value!r} is not a measure{hint}; choose one of {', '.join(MEASURES)}")
-    if domain is not None and value is not None and not isinstance(value, (bool, str, list, tuple, dict)):
-        if _number(name, value) not in domain:
-            raise InputError(f"parameter {name}={value!r} is outside its range {domain}; give a value in {domain}")
+    if name == "horizons" or name.endswith("_horizons"):
+        if not isinstance(value, (list, tuple)) or not value or any(
+                isinstance(v, bool) or not isinstance(v, int) for v in value):
+            raise InputError(f"parameter {name}={value!r} must be a non-empty list of whole numbers of weeks, "
+                             "e.g. [4, 8, 13]")
+
 
 
 def check_order(params: dict) -> None:

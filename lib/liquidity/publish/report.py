@@ -8,14 +8,18 @@ What the exporter needs from a run travels as output metadata, never parsed from
 from __future__ import annotations
 
 import html
+import json
+import os
 import platform
 import subprocess
 from datetime import datetime, timezone
 from importlib import metadata
+from pathlib import Path
 
 import pandas as pd
 
 from .. import __version__
+from ..core import paths
 from ..core.dates import today
 from ..data import cache
 from ..data.events import decision_split, load_events
@@ -119,7 +123,8 @@ def data_status(ds, names: list[str]) -> dict:
     header = {"as_of": ds.as_of_label, "data_end": None if newest is None else f"{newest:%Y-%m-%d}",
               "reference_day": f"{reference:%Y-%m-%d}", "behind": behind, "series": series_fresh,
               "sources": source_names(ds.used_series()), "vintages": sorted(s for s in ds.used_series()
-                                                                            if ds.has_vintages(s))}
+                                                                            if ds.has_vintages(s)),
+              "behind_lines": behind_lines(behind)}
     show(tr("Data as of **{as_of}**; newest observation used: **{newest}**. Compared with what each release "
             "schedule leads you to expect on {reference}.", as_of=_as_of_text(ds), newest=fmt.date(newest),
             reference=fmt.date(reference)))
@@ -155,6 +160,15 @@ def _behind_text(f) -> str:
              "quarterly": ("quarter", "quarters")}[f.unit]
     unit = tr(units[0] if f.behind == 1 else units[1])
     return tr("{n} {unit} behind (expected {expected})", n=f.behind, unit=unit, expected=fmt.date(f.expected))
+
+
+def behind_lines(behind: dict) -> list[str]:
+    """The banner's lines: measures grouped by how far behind they are ("Bank reserves, Fed assets: 13 weeks behind
+    (expected 18 Nov 2026)"), in the note's language."""
+    groups: dict[str, list[str]] = {}
+    for name, text in behind.items():
+        groups.setdefault(text, []).append(tr(MEASURES[name].title))
+    return [tr("{measures}: {status}", measures=tr(", ").join(names), status=text) for text, names in groups.items()]
 
 
 def behind_note(behind: dict) -> str:
@@ -276,3 +290,65 @@ def appendix(ds, parameters: dict) -> None:
            tr("language"): language(), **versions()}
     show("**" + tr("Environment") + "**")
     table(pd.DataFrame({tr("item"): list(env), tr("version"): list(env.values())}))
+
+
+# -- the forecast scorecard's track record, quoted by the scenario notes ------------------------------------------------
+RUN_DIR_VARIABLE = "LIQUIDITY_RUN_DIR"     # the runner points kernels at the run being built
+
+
+def scorecard_sidecar(as_of_label: str) -> tuple[dict, str] | tuple[None, None]:
+    """The scorecard sidecar with this as_of: from the run being built (the runner runs the scorecard first), else
+    from the last published run. Prefers the set `default`. Returns (values, set name) or (None, None)."""
+    folders = []
+    if os.environ.get(RUN_DIR_VARIABLE):
+        folders.append(Path(os.environ[RUN_DIR_VARIABLE]) / "scorecard")
+    folders.append(paths.outputs_dir() / "latest" / "scorecard")
+    for folder in folders:
+        found = []
+        for f in sorted(folder.glob("*.results.json")) if folder.is_dir() else []:
+            stem = f.name[: -len(".results.json")]
+            if "." in stem:                      # default.zh: the same numbers as default
+                continue
+            try:
+                values = json.loads(f.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if values.get("as_of") == as_of_label:
+                found.append((stem != "default", stem, values))
+        if found:
+            _, stem, values = min(found, key=lambda x: x[:2])
+            return values, stem
+    return None, None
+
+
+def scorecard_line(ds, engine: str, target: str, weeks: int | None = None) -> dict:
+    """Quote the walk-forward track record of the engine a note uses (read from the scorecard's sidecar with the
+    note's as_of, never typed): the horizon nearest below `weeks` (the middle one when None). Shows one sentence and
+    returns the quoted values for the note's sidecar (None where no scorecard was found)."""
+    from ..models.scorecard import QUOTED, TARGET_TITLES, verdict
+
+    values, stem = scorecard_sidecar(ds.as_of_label)
+    out = {"scorecard_set": stem, "scorecard_horizon": None, "scorecard_mae_ratio_rw": None,
+           "scorecard_dm_p": None, "scorecard_origins": None}
+    if values is None:
+        show(tr("**Track record.** No forecast scorecard as of {as_of} was found in this run or the last published "
+                "one, so this note cannot say how {engine} has done; `liquidity run scorecard` adds it.",
+                as_of=_as_of_text(ds), engine=tr(QUOTED[engine])))
+        return out
+    horizons = sorted(values.get("horizons") or [])
+    below = [h for h in horizons if weeks is not None and h <= weeks]
+    h = below[-1] if below else (horizons[0] if weeks is not None else horizons[len(horizons) // 2])
+    key = f"{engine}_{target}_h{h}"
+    ratio, p, mae = values.get(f"{key}_mae_ratio_rw"), values.get(f"{key}_dm_p"), values.get(f"{key}_mae")
+    rw = values.get(f"rw_{target}_h{h}_mae")
+    amount = (lambda v: fmt.bp(v, digits=2)) if target == "spread" else fmt.bn
+    words = {"better": tr("better than the random walk"), "worse": tr("worse than the random walk"),
+             "no different": tr("not distinguishable from the random walk")}[verdict(ratio, p)]
+    show(tr("**Track record** (forecast scorecard `{set}`, {n} origins from {first} to {last}, each with only what "
+            "was known then): {h} weeks ahead {engine} missed {target} by {mae} on average, against {rw} for the "
+            "random walk (ratio {ratio}, {p}): {verdict}.", set=stem, n=values.get("origins"),
+            first=fmt.date(values.get("first_origin")), last=fmt.date(values.get("last_origin")), h=h,
+            engine=tr(QUOTED[engine]), target=tr(TARGET_TITLES[target]), mae=amount(mae), rw=amount(rw),
+            ratio=fmt.num(ratio, 2), p=fmt.p(p), verdict=words))
+    return {"scorecard_set": stem, "scorecard_horizon": h, "scorecard_mae_ratio_rw": ratio, "scorecard_dm_p": p,
+            "scorecard_origins": values.get("origins")}

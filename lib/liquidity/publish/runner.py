@@ -24,7 +24,7 @@ import shutil
 import sys
 import time
 import traceback
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,7 +37,8 @@ from ..core.secrets import redact
 from ..data import cache
 from ..data.catalog import load_catalog
 from .i18n import LANGS
-from .notebooks import list_notebooks, load_param_set, notebook_path, param_sets, read_param_file, resolve_parameters
+from .notebooks import (PROVIDERS, list_notebooks, load_param_set, notebook_path, param_sets, providers_of,
+                        read_param_file, resolve_parameters)
 
 FORMATS = ("ipynb", "html", "pdf")
 OUTPUT_SUFFIXES = (".ipynb", ".html", ".pdf", ".results.json")
@@ -97,11 +98,18 @@ def plan(notebooks: list[str] | None = None, all_notebooks: bool = False, params
     if not names:
         raise InputError("no notebook given: name one (see `liquidity list`) or use --all")
     tasks = []
+    # named sets with several notebooks: each runs those it has (a name none has is an error); with one notebook
+    # every named set must exist (load_param_set says which it has)
+    chosen = [s.strip() for s in str(params_set).split(",") if s.strip()] if params_set and params_set != "all" else []
+    unknown = [s for s in chosen if len(names) > 1 and not any(s in param_sets(n) for n in names)]
+    if unknown:
+        raise InputError(f"--params-set: no notebook of {', '.join(names)} has a set {', '.join(unknown)} (see "
+                         "`liquidity list`)")
     for name in names:
         if params_set == "all":
             sets = param_sets(name) or ["default"]
-        elif params_set:
-            sets = [params_set]
+        elif chosen:
+            sets = [s for s in chosen if s in param_sets(name)] if len(names) > 1 else chosen
         else:
             sets = ["default"]
         for s in sets:
@@ -211,7 +219,12 @@ def prune(out: Path, keep: int) -> list[str]:
 
 
 def _clean_incomplete(out: Path) -> None:
+    """Remove what an interrupted run left; a staged run (stage.json, built by a scheduler's workers) is left alone
+    until it is older than STAGE_MAX_AGE_DAYS."""
     for p in out.glob(".incomplete-*"):
+        stage_file = p / STAGE_FILE
+        if stage_file.is_file() and time.time() - stage_file.stat().st_mtime < 86400 * STAGE_MAX_AGE_DAYS:
+            continue
         shutil.rmtree(p, ignore_errors=True)
 
 
@@ -222,6 +235,19 @@ def data_fingerprint() -> str:
     for info in load_catalog():
         meta = metas.get(info.id) or {}
         h.update(f"{info.id}:{meta.get('checksum', '')}:{meta.get('stale', '')}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def provider_digest(notebook: str, run_dir: Path, previous: Path | None) -> str:
+    """What a reader note quotes from its providers (the scorecard's sidecars): from the run being built, else from
+    the last published run. Part of the reader's fingerprint, so a new scorecard re-runs the notes quoting it."""
+    h = hashlib.sha256()
+    for provider in providers_of(notebook):
+        folder = run_dir / provider
+        if not folder.is_dir() or not any(folder.glob("*.results.json")):
+            folder = (previous / provider) if previous is not None else folder
+        for f in sorted(folder.glob("*.results.json")) if folder.is_dir() else []:
+            h.update(f.name.encode() + f.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -266,8 +292,11 @@ def execute_task(task: Task, task_dir: str, formats: list[str], options: dict) -
     from .i18n import fmt, set_language, tr
     from .results import extract
 
+    from .report import RUN_DIR_VARIABLE
+
     os.environ["LIQUIDITY_CHARTS"] = "static"   # headless: SVG charts, no network
     os.environ["LIQUIDITY_ROOT"] = str(paths.project_root())
+    os.environ[RUN_DIR_VARIABLE] = str(Path(task_dir).parent)   # a note quotes the scorecard of its own run
     started = time.monotonic()
     out_dir = Path(task_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -282,10 +311,16 @@ def execute_task(task: Task, task_dir: str, formats: list[str], options: dict) -
         # IPC transport: the kernel talks over local sockets in a private folder, never TCP (nothing to eavesdrop on,
         # and the kernel has no transport warning to print)
         with tempfile.TemporaryDirectory(prefix="liquidity-kernel-") as sockets:
-            km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
-            pm.execute_notebook(str(notebook_path(task.notebook)), str(nb_out), parameters=task.parameters,
-                                kernel_name="python3", progress_bar=False, log_output=False, km=km,
-                                cwd=str(paths.notebooks_dir()), execution_timeout=options.get("timeout", 600))
+            km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"),
+                               connection_file=str(Path(sockets) / "kernel.json"))
+            try:
+                pm.execute_notebook(str(notebook_path(task.notebook)), str(nb_out), parameters=task.parameters,
+                                    kernel_name="python3", progress_bar=False, log_output=False, km=km,
+                                    cwd=str(paths.notebooks_dir()), execution_timeout=options.get("timeout", 600))
+            finally:
+                # a kernel manager we pass in is ours to stop: nbclient shuts down only the kernels it started
+                if km.has_kernel:
+                    km.shutdown_kernel(now=True)
     except pm.PapermillExecutionError as exc:
         record["status"] = "failed"
         record["error"] = redact(f"{exc.ename}: {exc.evalue}")
@@ -321,6 +356,21 @@ def execute_task(task: Task, task_dir: str, formats: list[str], options: dict) -
     record["files"] = {f: sha256_file(out_dir / f) for f in task.files(os.listdir(out_dir))}
     record["seconds"] = round(time.monotonic() - started, 2)
     return record
+
+
+def _reuse(task: Task, fp: str, prev: dict | None, previous: Path | None, tmp_dir: Path, force: bool) -> dict | None:
+    """Carry an unchanged task over from the previous run (its files linked into this one), or None."""
+    if force or not prev or prev.get("fingerprint") != fp or prev.get("status") not in ("ok", "reused"):
+        return None
+    src_dir = previous / task.notebook
+    files = prev.get("files", {})
+    if not files or not all((src_dir / f).is_file() for f in files):
+        return None
+    dst = tmp_dir / task.notebook
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        _link_or_copy(src_dir / f, dst / f)
+    return {**prev, "status": "reused", "seconds": 0.0, "fingerprint": fp}
 
 
 def _print_pdf(printer, task: Task, rec: dict, task_dir: Path, formats: list[str]) -> dict:
@@ -369,12 +419,8 @@ class RunReport:
         return [t for t in self.tasks if t["status"] == "failed"]
 
 
-def run(tasks: list[Task], formats: list[str] | None = None, jobs: int | None = None, out: Path | None = None,
-        force: bool = False, show_code: bool = False, page_size: str = "A4", keep: int | None = None,
-        progress=None, lock: bool = True, data_update: dict | None = None) -> RunReport:
-    paths.absolutize_env()
+def _check_run_options(formats, jobs, page_size) -> tuple[list[str], int]:
     formats = parse_formats(formats)
-    out = Path(out) if out else paths.outputs_dir()
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
         raise InputError(f"--jobs {jobs}: use 1 or more")
@@ -385,55 +431,70 @@ def run(tasks: list[Task], formats: list[str] | None = None, jobs: int | None = 
 
         if not find_browser():
             raise InputError(BROWSER_HELP)
+    return formats, jobs
+
+
+def run(tasks: list[Task], formats: list[str] | None = None, jobs: int | None = None, out: Path | None = None,
+        force: bool = False, show_code: bool = False, page_size: str = "A4", keep: int | None = None,
+        progress=None, lock: bool = True, data_update: dict | None = None) -> RunReport:
+    """Run the tasks and publish them as one run (refresh and `liquidity run`)."""
+    paths.absolutize_env()
+    formats, jobs = _check_run_options(formats, jobs, page_size)
+    out = Path(out) if out else paths.outputs_dir()
     with run_lock(out) if lock else nullcontext():
-        return _run_locked(tasks, formats, jobs, out, force, show_code, page_size, keep, progress, data_update)
+        _clean_incomplete(out)
+        run_id = new_run_id()
+        tmp_dir = out / f".incomplete-{run_id}"
+        tmp_dir.mkdir(parents=True)
+        started = datetime.now(timezone.utc)
+        data_fp = data_fingerprint()
+        results = _execute(tasks, tmp_dir, run_id, started, formats, jobs, out, force, show_code, page_size, data_fp,
+                           progress)
+        manifest = _manifest(run_id, started, tasks, results, formats, data_fp, data_update or {}, series_status())
+        return _publish(tmp_dir, manifest, out, keep)
 
 
-def _run_locked(tasks, formats, jobs, out, force, show_code, page_size, keep, progress, data_update) -> RunReport:
-    from ..data import store
+def _execute(tasks, tmp_dir: Path, run_id: str, started, formats, jobs, out: Path, force, show_code, page_size,
+             data_fp: str, progress) -> dict[str, dict]:
+    """Execute (or carry over unchanged) every task into tmp_dir: providers (the scorecard) first, then the notes
+    that quote them. Returns task key -> record."""
     from .export import PdfPrinter
-    from .report import git_commit, versions
 
-    _clean_incomplete(out)
-    run_id = new_run_id()
-    started = datetime.now(timezone.utc)
-    tmp_dir = out / f".incomplete-{run_id}"
-    tmp_dir.mkdir(parents=True)
-    (out / "logs").mkdir(exist_ok=True)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
     options = {"run_id": run_id, "run_date": f"{started:%Y-%m-%d %H:%M} UTC", "show_code": show_code,
                "page_size": page_size}
     fp_options = {"show_code": show_code, "page_size": page_size}
-    data_fp = data_fingerprint()
     previous = latest_run(out)
     prev_manifest = json.loads((previous / "manifest.json").read_text()) if previous else {}
     prev_tasks = {t.get("key") or f"{t['notebook']}/{t['paramset']}": t for t in prev_manifest.get("notebooks", [])}
-
     results: dict[str, dict] = {}
-    to_run = []
-    for task in tasks:
-        fp = task_fingerprint(task, data_fp, formats, fp_options)
-        prev = prev_tasks.get(task.key)
-        if not force and prev and prev.get("fingerprint") == fp and prev.get("status") in ("ok", "reused"):
-            src_dir = previous / task.notebook
-            files = prev.get("files", {})
-            if files and all((src_dir / f).is_file() for f in files):
-                dst = tmp_dir / task.notebook
-                dst.mkdir(parents=True, exist_ok=True)
-                for f in files:
-                    _link_or_copy(src_dir / f, dst / f)
-                results[task.key] = {**prev, "status": "reused", "seconds": 0.0, "fingerprint": fp,
-                                     "reused_from": prev_manifest.get("run_id")}
-                continue
-        to_run.append((task, fp))
-
-    done = len(results)
+    waves = [[t for t in tasks if t.notebook in PROVIDERS], [t for t in tasks if t.notebook not in PROVIDERS]]
+    done = 0
     if progress:
         progress(done, len(tasks), "")
-    if to_run:
-        mp = multiprocessing.get_context("spawn")
-        printer = PdfPrinter(page_size) if "pdf" in formats else nullcontext()
-        with cf.ProcessPoolExecutor(max_workers=min(jobs, len(to_run)), mp_context=mp, initializer=_worker_init,
-                                    initargs=(str(out / "logs" / "kernels.log"),)) as pool, printer as pdf:
+    mp = multiprocessing.get_context("spawn")
+    with ExitStack() as stack:      # the pool and the browser start with the first task that runs
+        pool = pdf = None
+        for wave in waves:
+            to_run = []
+            for task in wave:       # readers' fingerprints include what the providers of this run produced
+                fp = task_fingerprint(task, data_fp, formats,
+                                      {**fp_options, "providers": provider_digest(task.notebook, tmp_dir, previous)})
+                reused = _reuse(task, fp, prev_tasks.get(task.key), previous, tmp_dir, force)
+                if reused is not None:
+                    results[task.key] = {**reused, "reused_from": prev_manifest.get("run_id")}
+                    done += 1
+                    if progress:
+                        progress(done, len(tasks), task.key)
+                else:
+                    to_run.append((task, fp))
+            if not to_run:
+                continue
+            if pool is None:
+                pool = stack.enter_context(cf.ProcessPoolExecutor(
+                    max_workers=min(jobs, len(tasks)), mp_context=mp, initializer=_worker_init,
+                    initargs=(str(out / "logs" / "kernels.log"),)))
+                pdf = stack.enter_context(PdfPrinter(page_size) if "pdf" in formats else nullcontext())
             futures = {pool.submit(execute_task, task, str(tmp_dir / task.notebook), formats, options): (task, fp)
                        for task, fp in to_run}
             for fut in cf.as_completed(futures):
@@ -451,9 +512,24 @@ def _run_locked(tasks, formats, jobs, out, force, show_code, page_size, keep, pr
                 done += 1
                 if progress:
                     progress(done, len(tasks), task.key)
+    return results
 
-    status_rows = store.status().to_dict(orient="records")
-    manifest = {
+
+def series_status() -> dict:
+    """The manifest's series table: each series' source, last and expected observation, fetch time, stale and why."""
+    from ..data import store
+
+    return {r["series"]: {"source": r["source"], "last_observation": r["last_observation"],
+                          "expected_observation": r["expected_observation"], "behind": r["behind"],
+                          "fetched_at": r["fetched_at"], "stale": bool(r["stale"]), "reason": r["reason"]}
+            for r in store.status().to_dict(orient="records")}
+
+
+def _manifest(run_id: str, started, tasks: list[Task], results: dict, formats: list[str], data_fp: str,
+              data_update: dict, series: dict) -> dict:
+    from .report import git_commit, versions
+
+    return {
         "run_id": run_id,
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -463,21 +539,132 @@ def _run_locked(tasks, formats, jobs, out, force, show_code, page_size, keep, pr
         "formats": formats,
         "languages": sorted({t.lang for t in tasks}, key=LANGS.index),
         "data_fingerprint": data_fp,
-        "data_update": data_update or {},
+        "data_update": data_update,
         "mirror": os.environ.get("LIQUIDITY_MIRROR", ""),       # the one place a path of this machine is kept
-        "series": {r["series"]: {"source": r["source"], "last_observation": r["last_observation"],
-                                 "expected_observation": r["expected_observation"], "behind": r["behind"],
-                                 "fetched_at": r["fetched_at"], "stale": bool(r["stale"]), "reason": r["reason"]}
-                   for r in status_rows},
+        "series": series,
         "notebooks": [results[t.key] for t in tasks],
     }
+
+
+def _publish(tmp_dir: Path, manifest: dict, out: Path, keep: int | None) -> RunReport:
+    """Write the manifest and publish the run: one rename, then `latest` replaced atomically."""
     atomic.write_text(tmp_dir / "manifest.json", redact(json.dumps(manifest, indent=2, default=str)) + "\n")
-    final = out / run_id
-    os.rename(tmp_dir, final)          # publish: one atomic rename
+    final = out / manifest["run_id"]
+    os.rename(tmp_dir, final)
     point_latest(out, final)
     if keep:
         prune(out, keep)
-    return RunReport(run_id, final, manifest["notebooks"], manifest)
+    return RunReport(manifest["run_id"], final, manifest["notebooks"], manifest)
+
+
+# -- staged runs: one run built by several processes (a scheduler's workers), published once ----------------------
+STAGE_FILE = "stage.json"
+STAGED_TASKS = ".tasks"
+STAGE_MAX_AGE_DAYS = 7          # a staged run nobody published is cleared by a later run after this long
+
+
+def stage_dir(out: Path, run_id: str) -> Path:
+    return Path(out) / f".incomplete-{run_id}"
+
+
+def check_run_id(run_id: str) -> str:
+    if not RUN_ID_RE.match(run_id or ""):
+        raise InputError(f"--run-id {run_id!r} is not a run id: use the form 20251117T233000Z-ab12, or 'new' with "
+                         "`liquidity data update --run-id new`, which prints one")
+    return run_id
+
+
+def open_stage(out: Path | None = None, run_id: str = "new", data_update: dict | None = None) -> str:
+    """Start a staged run after the data update: record the data fingerprint every task of the run must match, the
+    series status for the manifest, and the start time. Idempotent for a retried data-update task when the data
+    did not change. Returns the run id."""
+    paths.absolutize_env()
+    out = Path(out) if out else paths.outputs_dir()
+    run_id = new_run_id() if run_id == "new" else check_run_id(run_id)
+    folder = stage_dir(out, run_id)
+    fp = data_fingerprint()
+    if (folder / STAGE_FILE).is_file():
+        known = json.loads((folder / STAGE_FILE).read_text())
+        if known["data_fingerprint"] != fp:
+            raise InputError(f"staged run {run_id} was opened on data {known['data_fingerprint']} and the cache "
+                             f"now holds {fp}: open a new run (--run-id new)")
+        return run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic.write_json(folder / STAGE_FILE, {
+        "run_id": run_id, "data_fingerprint": fp, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "data_update": data_update or {}, "series": series_status()})
+    return run_id
+
+
+def _read_stage(out: Path, run_id: str) -> tuple[Path, dict]:
+    folder = stage_dir(out, check_run_id(run_id))
+    if not (folder / STAGE_FILE).is_file():
+        published = " (it is already published)" if (Path(out) / run_id / "manifest.json").is_file() else ""
+        raise InputError(f"no staged run {run_id} in {out}{published}: open it with `liquidity data update "
+                         f"--run-id {run_id}` (or --run-id new) before staging tasks or publishing")
+    return folder, json.loads((folder / STAGE_FILE).read_text())
+
+
+def stage(tasks: list[Task], run_id: str, formats: list[str] | None = None, jobs: int | None = None,
+          out: Path | None = None, force: bool = False, show_code: bool = False, page_size: str = "A4",
+          progress=None) -> list[dict]:
+    """Execute tasks into a staged run without publishing (`liquidity run --run-id ID --stage`). Refuses when this
+    process's data differ from the run's snapshot: a worker with an older cache would publish other numbers."""
+    paths.absolutize_env()
+    formats, jobs = _check_run_options(formats, jobs, page_size)
+    out = Path(out) if out else paths.outputs_dir()
+    folder, info = _read_stage(out, run_id)
+    fp = data_fingerprint()
+    if fp != info["data_fingerprint"]:
+        raise InputError(f"this worker's data (fingerprint {fp}) are not the snapshot run {run_id} was opened with "
+                         f"({info['data_fingerprint']}): point LIQUIDITY_CACHE at the cache the data-update task "
+                         "wrote (a shared folder), or give this worker a copy of that snapshot")
+    started = datetime.fromisoformat(info["started"])
+    results = _execute(tasks, folder, run_id, started, formats, jobs, out, force, show_code, page_size, fp, progress)
+    (folder / STAGED_TASKS).mkdir(exist_ok=True)
+    for task in tasks:
+        atomic.write_json(folder / STAGED_TASKS / f"{task.task_id}.json",
+                          {**results[task.key], "formats": formats, "lang": task.lang})
+    return [results[t.key] for t in tasks]
+
+
+def publish_stage(run_id: str, planned: list[Task] | None = None, out: Path | None = None,
+                  keep: int | None = None) -> RunReport:
+    """Publish a staged run as `refresh` would: every planned task must be staged with its files intact, else it is
+    recorded as failed; then the manifest and one atomic rename. `planned` None: the tasks that were staged."""
+    paths.absolutize_env()
+    out = Path(out) if out else paths.outputs_dir()
+    with run_lock(out):
+        folder, info = _read_stage(out, run_id)
+        staged = {}
+        for f in sorted((folder / STAGED_TASKS).glob("*.json")) if (folder / STAGED_TASKS).is_dir() else []:
+            rec = json.loads(f.read_text())
+            staged[rec["key"]] = rec
+        if planned is None:
+            planned = [Task(r["notebook"], r["paramset"], r.get("parameters", {}), r.get("lang", "en"))
+                       for r in staged.values()]
+        if not planned:
+            raise InputError(f"staged run {run_id} holds no task: stage some with `liquidity run ... --run-id "
+                             f"{run_id} --stage` first")
+        results, formats = {}, set()
+        for task in planned:
+            rec = staged.get(task.key)
+            broken = [] if rec is None else [f for f, digest in rec.get("files", {}).items()
+                                             if not (folder / task.notebook / f).is_file()
+                                             or sha256_file(folder / task.notebook / f) != digest]
+            if rec is None or broken:
+                why = "not staged: its task did not run or its worker died" if rec is None else \
+                    f"staged files missing or changed: {', '.join(broken)}"
+                rec = {"notebook": task.notebook, "paramset": task.paramset, "lang": task.lang, "key": task.key,
+                       "parameters": task.parameters, "status": "failed", "error": why, "files": {}, "seconds": 0}
+            formats |= set(rec.pop("formats", []))
+            results[task.key] = rec
+        shutil.rmtree(folder / STAGED_TASKS, ignore_errors=True)
+        (folder / STAGE_FILE).unlink()
+        manifest = _manifest(run_id, datetime.fromisoformat(info["started"]), planned, results,
+                             sorted(formats or {"ipynb"}, key=FORMATS.index), info["data_fingerprint"],
+                             info.get("data_update", {}), info.get("series", {}))
+        return _publish(folder, manifest, out, keep)
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -502,16 +689,21 @@ def summary_table(report: RunReport) -> str:
 
 
 def list_tasks_json(tasks: list[Task], formats: list[str]) -> str:
-    """For Airflow and other schedulers: one entry per task with the command that runs it alone."""
+    """For Airflow and other schedulers: one entry per task with the command that runs it alone (`command`), the
+    same into a staged run (`stage_command`, with {run_id} to fill in) and the tasks it must wait for (`upstream`:
+    the scorecard runs before the notes that quote it)."""
     out = []
     for t in tasks:
+        named = "custom" not in t.paramset      # a named set as it is: the same task key wherever it runs
         cmd = ["liquidity", "run", t.notebook, "--params-set", t.paramset.replace("-custom", "").replace("custom", "default"),
                "--formats", ",".join(formats), "--lang", t.lang]
-        for k, v in t.parameters.items():
+        for k, v in t.parameters.items() if not named else ():
             if k != "lang":
                 cmd += ["-p", k, json.dumps(v) if not isinstance(v, str) else v]
+        upstream = [u.task_id for u in tasks if u.notebook in providers_of(t.notebook)]
         out.append({"task_id": t.task_id, "notebook": t.notebook, "paramset": t.paramset, "lang": t.lang,
-                    "parameters": t.parameters, "command": cmd})
+                    "parameters": t.parameters, "command": cmd,
+                    "stage_command": [*cmd, "--run-id", "{run_id}", "--stage", "--quiet"], "upstream": upstream})
     return json.dumps(out, indent=2, default=str)
 
 
