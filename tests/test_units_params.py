@@ -157,3 +157,41 @@ def test_check_cell_without_kernel_history_finds_the_notebook_that_declares_the_
         params.check_cell({**ns, "window_days": 0})
     with pytest.raises(InputError, match="no parameters cell found"):
         params.check_cell({"In": [""], "__annotations__": {"unknown_name": int}})
+
+
+def test_parameters_cells_are_read_as_papermill_reads_them():
+    """The runner and the kernels parse the parameters cell with `ast` (papermill's translator costs 1.5 s to
+    import); on every notebook both give the same names, types, defaults and help, in the same order."""
+    import ast
+    import json
+
+    import nbformat
+    from papermill.translators import PythonTranslator
+
+    from liquidity.core.paths import notebooks_dir
+
+    checked = 0
+    for path in sorted(notebooks_dir().glob("*.ipynb")):
+        cell = next(c for c in json.loads(path.read_text())["cells"] if "parameters" in c["metadata"].get("tags", []))
+        source = "".join(cell["source"])
+        ours = params.parse_parameters_cell(source)
+        theirs = PythonTranslator.inspect(nbformat.v4.new_code_cell(source))
+        assert list(ours) == [p.name for p in theirs], path.name
+        for p in theirs:
+            assert ours[p.name].type_name == (p.inferred_type_name or "None"), (path.name, p.name)
+            assert ours[p.name].default == (ast.literal_eval(p.default) if p.default else None), (path.name, p.name)
+            assert ours[p.name].help == (p.help or ""), (path.name, p.name)
+            checked += 1
+    assert checked > 50
+
+
+def test_parameters_cell_parser_keeps_quoted_types_expressions_and_hashes_in_strings():
+    got = params.parse_parameters_cell(
+        'a: "Optional[float]" = None  # share. Range [0, 1]\n'
+        'b: list = [1,\n    2]  # two lines\n'
+        'c: str = "x # y"  # a hash inside the value\n'
+        'd = 3\n'
+        'print("not a parameter")\n')
+    assert [(p.name, p.type_name, p.default, p.help) for p in got.values()] == [
+        ("a", "Optional[float]", None, "share. Range [0, 1]"), ("b", "list", [1, 2], "two lines"),
+        ("c", "str", "x # y", "a hash inside the value"), ("d", "None", 3, "")]

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..core.errors import InputError
 
@@ -152,6 +151,8 @@ def project_reserves(start: Start, tga: pd.Series, fed_assets: pd.Series, rrp_of
     out = pd.DataFrame(rows).set_index("date") if rows else pd.DataFrame(
         columns=["tga", "fed_assets", "rrp", "currency_change", "reserves"])
     out["net_liquidity"] = out["fed_assets"] - out["tga"] - out["rrp"]
+    from scipy import stats   # here: importing scipy.stats costs a second to every command that plans a run
+
     z = stats.norm.ppf(0.5 + level / 2)
     half = z * residual_sd * np.sqrt(np.arange(1, len(out) + 1))
     out["low"] = out["reserves"] - half

@@ -18,9 +18,6 @@ import re
 import shutil
 from pathlib import Path
 
-import nbformat
-from nbconvert import HTMLExporter
-
 from ..core import atomic
 from ..core.errors import LiquidityError
 from .i18n import markdown_for, speaking, tr
@@ -136,6 +133,8 @@ def labels(lang: str) -> dict:
 def to_html(nb, note: dict, show_code: bool = False, lang: str = "en") -> str:
     info = note_info(nb, lang)
     note = {**info, **note, "labels": labels(lang), "lang": lang}
+    from nbconvert import HTMLExporter   # here, not at import: planning a run needs find_browser only
+
     exporter = HTMLExporter(template_name="liquidity_note", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True)
     resources = {"note": note, "metadata": {"name": note.get("title", "")}}
@@ -167,6 +166,8 @@ def keep_headings_with_content(page: str) -> str:
 
 def write_html(nb_path: Path, html_path: Path, note: dict, show_code: bool = False, lang: str = "en") -> dict:
     """Write the HTML note; returns the note information (title, header, findings) the PDF and manifest use."""
+    import nbformat
+
     nb = nbformat.read(str(nb_path), as_version=4)
     atomic.write_text(html_path, to_html(nb, note, show_code=show_code, lang=lang))
     return note_info(nb, lang)

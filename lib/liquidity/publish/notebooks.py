@@ -1,6 +1,7 @@
 """The notebooks of the suite: names, declared parameters (from the `parameters` cell) and parameter sets."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -46,13 +47,13 @@ def notebook_path(name: str) -> Path:
 
 @lru_cache(maxsize=32)
 def _declared(path: str, mtime: float) -> dict[str, Param]:
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    # plain JSON: importing nbformat (jsonschema and its grammars) would cost more than the whole no-op refresh
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = [c for c in nb.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not cells:
         raise InputError(f"notebook {path} has no cell tagged parameters")
-    return parse_parameters_cell(cells[0].source)
+    source = cells[0].get("source", "")
+    return parse_parameters_cell("".join(source) if isinstance(source, list) else source)
 
 
 def declared_params(name: str) -> dict[str, Param]:

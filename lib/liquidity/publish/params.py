@@ -184,19 +184,35 @@ class Param:
 
 
 def parse_parameters_cell(source: str) -> dict[str, Param]:
-    """The parameters of a `parameters` cell's source, as papermill reads them (name, type, default, help)."""
+    """The parameters of a `parameters` cell's source (name, type, default, help), read as papermill reads them:
+    `name: type = default  # help`. Parsed with `ast` rather than papermill's translator, whose import (nbformat,
+    jsonschema) costs a second and a half in every kernel and every planning step; a test checks both agree."""
     import ast
 
-    import nbformat
-    from papermill.translators import PythonTranslator
-
+    lines = source.splitlines()
     out = {}
-    for p in PythonTranslator.inspect(nbformat.v4.new_code_cell(source)):
-        try:
-            default = ast.literal_eval(p.default) if p.default not in (None, "") else None
-        except (ValueError, SyntaxError):
-            default = p.default
-        out[p.name] = Param(p.name, p.inferred_type_name or "None", default, p.help or "")
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name, annotation, value = node.target.id, node.annotation, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, annotation, value = node.targets[0].id, None, node.value
+        else:
+            continue
+        if annotation is None:
+            type_name = "None"
+        elif isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            type_name = annotation.value          # a quoted annotation: "Optional[float]"
+        else:
+            type_name = ast.unparse(annotation)
+        default = None
+        if value is not None:
+            try:
+                default = ast.literal_eval(value)
+            except ValueError:
+                default = ast.get_source_segment(source, value)
+        tail = lines[node.end_lineno - 1][node.end_col_offset:]
+        help_text = tail.split("#", 1)[1].strip() if "#" in tail else ""
+        out[name] = Param(name, type_name, default, help_text)
     return out
 
 
