@@ -273,18 +273,28 @@ def _kill_updates(two_mirrors, tmp_path, seed):
     folders, texts = two_mirrors
     root = tmp_path / "cache"
     rng = random.Random(seed)
-    previous = {}                                  # what each entry held before the current run
+
+    def update(variant):
+        env = {**os.environ, "LIQUIDITY_MIRROR": str(folders[variant]), "LIQUIDITY_CACHE": str(root)}
+        return env, subprocess.Popen([sys.executable, "-m", "liquidity", "data", "update", "--full", "--quiet"],
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
     with busy_cpus():
+        # one complete update under the same load gives the previous content and how long an update takes, so that
+        # every kill point is drawn inside a running update (start-up, fetch, the writes), not after it ended
+        started = time.monotonic()
+        env, proc = update("B")
+        assert proc.wait() == 0
+        duration = time.monotonic() - started
+        previous = {sid: cache.payload(sid, root=root) for sid in cache.all_meta(root=root)}
+        landed = mixed = 0
         for k in range(KILLS_PER_SEED):
             variant = "AB"[k % 2]
-            env = {**os.environ, "LIQUIDITY_MIRROR": str(folders[variant]), "LIQUIDITY_CACHE": str(root)}
-            proc = subprocess.Popen([sys.executable, "-m", "liquidity", "data", "update", "--full", "--quiet"],
-                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.3, 6.0))
+            env, proc = update(variant)
+            time.sleep(rng.uniform(0.02, 1.0) * duration)
+            landed += proc.poll() is None
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            if not cache.db_path(root).exists():
-                continue                           # killed before the database was created: nothing to check
             now = {sid: cache.payload(sid, root=root) for sid in cache.all_meta(root=root)}
             for sid, text in now.items():
                 if text is None:
@@ -292,7 +302,12 @@ def _kill_updates(two_mirrors, tmp_path, seed):
                 entry = cache.read(sid, root=root)
                 assert entry is not None and entry.meta["checksum_ok"], (seed, k, sid)   # reads back, checksum
                 assert text in (previous.get(sid), texts[variant][sid]), (seed, k, sid)  # old or new, nothing else
+            changed = [sid for sid in now if now[sid] != previous.get(sid)]
+            mixed += 0 < len(changed) < sum(texts[variant][sid] != previous.get(sid) for sid in now)  # mid-writes
             previous = now
+    print(f"seed {seed}: {landed} of {KILLS_PER_SEED} kills landed in a running update of {duration:.1f} s, "
+          f"{mixed} between two entries' writes")
+    assert landed >= KILLS_PER_SEED // 2, "most kill points must fall inside a running update"
     status = _cli("data", "status", "--format", "json", env=env)
     assert status.returncode == 0 and "Traceback" not in status.stderr
 
