@@ -282,14 +282,13 @@ def appendix(ds, parameters: dict) -> None:
                            title=[tr(t) for t in prov["title"]],
                            vintage=[tr(v) for v in prov["vintage"]])
         prov.columns = [tr(c) for c in prov.columns]
-    show("**" + tr("Series used") + "**")
-    table(prov)
-    show("**" + tr("Parameters") + "**")
-    table(pd.DataFrame({tr("parameter"): list(parameters), tr("value"): [repr(v) for v in parameters.values()]}))
+    # captions, not separate lines of text: a caption stays on the page of its table
+    table(prov, caption=tr("Series used"))
+    table(pd.DataFrame({tr("parameter"): list(parameters), tr("value"): [repr(v) for v in parameters.values()]}),
+          caption=tr("Parameters"))
     env = {tr("run at (UTC)"): datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), "git commit": git_commit(),
            tr("language"): language(), **versions()}
-    show("**" + tr("Environment") + "**")
-    table(pd.DataFrame({tr("item"): list(env), tr("version"): list(env.values())}))
+    table(pd.DataFrame({tr("item"): list(env), tr("version"): list(env.values())}), caption=tr("Environment"))
 
 
 # -- the forecast scorecard's track record, quoted by the scenario notes ------------------------------------------------
