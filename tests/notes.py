@@ -30,3 +30,13 @@ def words_agree(text: str, change: float, up: str = "rose", down: str = "fell") 
 
 
 NUMBER = re.compile(r"[-+]?\$?\d[\d,.]*(?:tn|bn|bp|%)?")
+
+
+def mirror_last(series_id: str) -> tuple[str, float]:
+    """The newest observation of a FRED series in the mirror, read from its CSV as a reviewer would: tests of the
+    `latest` sets compare with it instead of pinning the mirror's coverage (the mirror grows)."""
+    from conftest import MIRROR          # fixtures may unset LIQUIDITY_MIRROR; the mirror found at start-up
+
+    frame = pd.read_csv(MIRROR / "fred" / f"{series_id}.csv")
+    frame = frame[pd.to_numeric(frame.iloc[:, 1], errors="coerce").notna()]
+    return str(frame.iloc[-1, 0]), float(frame.iloc[-1, 1])

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from notes import mirror_last
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +24,7 @@ def test_data_update_from_the_mirror_then_status(mirror, tmp_path):
     assert "WALCL" in up.stdout and "updated" in up.stdout and "RPONTTLD" in up.stdout and "missing" in up.stdout
     st = cli("data", "status", "--format", "json", env=env)
     rows = {r["series"]: r for r in json.loads(st.stdout)}
-    assert rows["WALCL"]["last_observation"] == "2026-08-19" and rows["WALCL"]["source"] == "mirror"
+    assert rows["WALCL"]["last_observation"] == mirror_last("WALCL")[0] and rows["WALCL"]["source"] == "mirror"
     assert rows["RPONTTLD"]["reason"].startswith("missing")
     assert rows["EFFR"]["reason"] == "not fetched yet"
 

@@ -3,6 +3,7 @@ import json
 
 import pandas as pd
 import pytest
+from notes import mirror_last
 
 from liquidity.models.monitor import AlertRule, change_over, evaluate_alerts
 
@@ -45,10 +46,16 @@ def test_monitor_parameter_sets_record_values_from_the_mirror(published):
     assert nov["decisions_after_as_of"] == ["cut_2025_12", "rmp_2025_12"]
 
     latest = published.results("monitor", "default")
-    assert latest["as_of"] == "latest" and latest["reserves_date"] == "2026-08-19"
-    assert latest["reserves_bn"] == pytest.approx(2935.287) and latest["decisions_after_as_of"] == []
-    assert latest["tga_measure"] == "tga" and latest["tga_date"] == "2026-07-15"      # WDTGAL is fresher than the DTS
-    assert latest["net_liquidity_date"] == "2026-07-15"                                  # ends with its TGA input
+    day, value = mirror_last("WRESBAL")                     # the mirror grows: compare with its newest week
+    assert latest["as_of"] == "latest" and latest["reserves_date"] == day
+    assert latest["reserves_bn"] == pytest.approx(value / 1000) and latest["decisions_after_as_of"] == []
+    # the freshest TGA reading: the Wednesday level (WDTGAL) or the DTS close, whichever ends later
+    series = published.manifest["series"]
+    wednesday, daily = series["WDTGAL"]["last_observation"], series["TGA_DAILY"]["last_observation"]
+    assert (latest["tga_measure"], latest["tga_date"]) == (("tga", wednesday) if wednesday >= daily else
+                                                           ("tga_daily", daily))
+    # net liquidity is WALCL - TGA - ON RRP on one Wednesday: it ends with the earlier of WALCL and the TGA level
+    assert latest["net_liquidity_date"] == min(series["WALCL"]["last_observation"], latest["tga_wednesday_date"])
     assert "net_liquidity" in latest["behind_schedule"] and "reserves" in latest["behind_schedule"]
 
     sep = published.results("monitor", "sept_2019")

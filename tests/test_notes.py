@@ -50,6 +50,14 @@ def test_every_note_ran_in_both_languages(published):
     assert en == zh and len(en) >= 25
 
 
+def test_the_sidecars_are_identical_in_both_languages(published):
+    """Same run, same numbers: the Chinese note records exactly the English note's results."""
+    pairs = {(t["notebook"], t["paramset"]) for t in published.manifest["notebooks"]}
+    for notebook, paramset in sorted(pairs):
+        assert published.results(notebook, paramset, "zh") == published.results(notebook, paramset, "en"), \
+            (notebook, paramset)
+
+
 def test_page_one_holds_the_title_the_data_date_and_the_key_findings(published):
     for task, pdf in notes(published):
         page1 = flat(pdf_raw(pdf, 1))

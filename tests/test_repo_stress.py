@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from notebook_runs import run_param_sets
+from notes import mirror_last
 
 from liquidity.models import demand_curve as dcv
 from liquidity.models import stress
@@ -160,7 +161,7 @@ def test_repo_stress_parameter_sets_record_values_from_the_mirror(published):
     assert d["srf_peak_bn"] == pytest.approx(74.6) and d["srf_peak_date"] == "2025-12-31"
     sofr = published.results("repo_stress", "sofr_curve_2025_11_17")
     assert sofr["spread_measure"] == "sofr_iorb" and sofr["scenario_reserves_bn"] == 2500.0
-    assert d["as_of"] == "latest" and d["sofr_date"] == "2026-08-20"
+    assert d["as_of"] == "latest" and d["sofr_date"] == mirror_last("SOFR")[0]
 
 
 @pytest.mark.notebook

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from notebook_runs import run_param_sets
+from notes import mirror_last
 
 from liquidity.models import episodes as epi
 from liquidity.models import scenarios
@@ -76,7 +77,9 @@ def test_stealth_qe_parameter_sets_record_values_from_the_mirror(published):
     assert e21[0]["reserves_change_bn"] > 1000 and e21[0]["sp500_change_pct"] is not None
     assert set(d["episodes"][0]) == {"start", "end", "tga_start_bn", "tga_end_bn", "reserves_change_bn",
                                      "net_liquidity_change_bn", "sp500_change_pct", "btc_change_pct"}
-    assert d["tga_now_bn"] == pytest.approx(963.95) and d["tga_release_bn"] == pytest.approx(963.95 - 850)
+    day, value = mirror_last("WTREGEN")                     # the scenario starts on the identity's last week
+    assert (d["tga_now_date"], d["tga_now_bn"]) == (day, pytest.approx(value / 1000))
+    assert d["tga_release_bn"] == pytest.approx(value / 1000 - 850)
     assert d["realized_reserves_end_bn"] is None and d["srf_days_marked"] > 0
 
     nov, dec = published.results("stealth_qe", "as_of_2025_11_17"), published.results("stealth_qe", "as_of_2025_12_12")

@@ -3,6 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from notebook_runs import run_param_sets
+from notes import mirror_last
 
 from liquidity.models import balance_sheet as bsh
 from liquidity.models import scenarios
@@ -155,9 +156,13 @@ def test_tga_drain_parameter_sets_record_values_from_the_mirror(published):
     assert d["other_contribution_bn"] == pytest.approx(-d["other_change_bn"])
     assert d["rrp_offset_share"] == pytest.approx(-d["rrp_change_bn"] / d["tga_change_bn"], abs=1e-5)
     assert d["tga_peak_bn"] == pytest.approx(1000.632) and d["tga_peak_date"] == "2025-10-30"
-    assert d["projection_end_date"] == "2026-09-30" and d["projected_tga_end_bn"] == pytest.approx(850.0)
-    # the identity ends with WTREGEN (12 Aug) while WRESBAL has 19 Aug: that later week is compared, not ignored
-    assert d["projection_start_date"] == "2026-08-12" and d["replay_weeks"] == 1
+    # the projection starts on the last week of the identity (the earliest of its inputs' ends); later WRESBAL
+    # weeks are compared with it, not ignored; it ends at the first quarter end at least 4 weeks later
+    start = min(mirror_last(s)[0] for s in ("WRESBAL", "WTREGEN", "WALCL"))
+    assert d["projection_start_date"] == start
+    assert d["replay_weeks"] == (pd.Timestamp(mirror_last("WRESBAL")[0]) - pd.Timestamp(start)).days // 7
+    quarter_end = (pd.Timestamp(start) + pd.Timedelta(weeks=4) + pd.offsets.QuarterEnd(0)).strftime("%Y-%m-%d")
+    assert d["projection_end_date"] == quarter_end and d["projected_tga_end_bn"] == pytest.approx(850.0)
     # the offset comes from weeks with ON RRP at or under $50bn, like today's, and says how many
     assert d["rrp_offset_regime"] == "near_zero" and d["rrp_offset_weeks"] >= 13
 
