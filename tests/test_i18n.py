@@ -25,25 +25,36 @@ def test_placeholders_agree(msgid):
     assert i18n.placeholders(msgid) == i18n.placeholders(ZH[msgid]), (msgid, ZH[msgid])
 
 
-def _markdown_cells():
+def _markdown_twins():
+    """(notebook, English cell, Chinese cell) of every Markdown twin pair."""
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text())["cells"]
+        for cell, nxt in zip(cells, cells[1:] + [None]):
+            if cell["cell_type"] == "markdown" and i18n.cell_language(cell) == "en":
+                yield nb.stem, cell, nxt
+
+
+def test_every_markdown_cell_has_its_chinese_twin_collapsed_in_lab():
+    names = set()
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
         for cell in json.loads(nb.read_text())["cells"]:
             if cell["cell_type"] == "markdown":
-                yield nb.stem, "".join(cell["source"])
-
-
-def test_every_markdown_cell_has_both_languages():
-    for name, text in _markdown_cells():
-        assert i18n.ZH_MARK in text, (name, text[:60])
-        en, zh = i18n.markdown_for(text, "en"), i18n.markdown_for(text, "zh")
-        assert en.strip() and zh.strip() and re.search(r"[\u4e00-\u9fff]", zh), (name, en[:60])
+                names.add(nb.stem)
+                assert i18n.cell_language(cell) in ("en", "zh"), (nb.stem, "".join(cell["source"])[:60])
+    assert len(names) == len(list((ROOT / "notebooks").glob("*.ipynb")))
+    for name, en, zh in _markdown_twins():
+        text = "".join(en["source"])
+        assert zh is not None and zh["cell_type"] == "markdown" and i18n.cell_language(zh) == "zh", (name, text[:60])
+        assert zh["metadata"].get("jupyter", {}).get("source_hidden") is True, (name, text[:60])
+        assert set(zh["metadata"].get("tags", [])) == set(en["metadata"].get("tags", [])), (name, text[:60])
+        assert text.strip() and re.search(r"[\u4e00-\u9fff]", "".join(zh["source"])), (name, text[:60])
 
 
 def _pairs():
-    """(English, Chinese) of every catalog message and every Markdown cell."""
+    """(English, Chinese) of every catalog message and every Markdown twin pair."""
     yield from ZH.items()
-    for _, text in _markdown_cells():
-        yield i18n.markdown_for(text, "en"), i18n.markdown_for(text, "zh")
+    for _, en, zh in _markdown_twins():
+        yield "".join(en["source"]), "".join(zh["source"])
 
 
 def test_one_concept_is_never_translated_two_ways():

@@ -7,7 +7,7 @@ The reader's order (the notebook itself still runs top to bottom in JupyterLab):
   3. the numbered analysis sections;
   4. caveats (tagged `caveats`);
   5. the appendix in smaller type (tagged `appendix`): data status, decisions, provenance, parameters, environment.
-Markdown cells carry both languages (i18n.markdown_for); a heading with nothing under it in the export is dropped.
+Markdown comes in twin cells, one per language (i18n.keeps); a heading with nothing under it in the export is dropped.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..core import atomic
 from ..core.errors import LiquidityError
-from .i18n import markdown_for, speaking, tr
+from .i18n import keeps, speaking, tr
 from .report import FINDINGS_MIME, NOTE_MIME
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -58,9 +58,8 @@ def note_info(nb, lang: str) -> dict:
     note header the run recorded (data as of, behind schedule, sources) and the findings."""
     info = {"title": "Liquidity research note", "question": "", "header": {}, "findings": []}
     for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            text = markdown_for(cell.source, lang)
-            lines = text.splitlines()
+        if cell.cell_type == "markdown" and keeps(cell, lang):
+            lines = cell.source.splitlines()
             if lines and lines[0].startswith("# "):
                 info["title"] = lines[0][2:].strip()
                 info["question"] = "\n".join(lines[1:]).strip()
@@ -84,7 +83,8 @@ def reader_order(nb, lang: str):
     cells = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = markdown_for(cell.source, lang)
+            if not keeps(cell, lang):
+                continue
         else:   # the note header and the sidecar travel as data (manifest, results.json), not as reader text
             cell.outputs = [o for o in cell.get("outputs", [])
                             if not {NOTE_MIME, RESULTS_MIME} & set((o.get("data") or {}))]

@@ -4,8 +4,9 @@
   {placeholders}, to its Chinese text), formatted with `values`. Numbers go in already formatted by `fmt`.
 - `fmt`: amounts, rates, spreads and dates in the reader's conventions ($2.94tn / 2.94万亿美元, 18bp / 18个基点,
   31 Oct 2025 / 2025年10月31日). Notebooks never format by hand.
-- Markdown cells hold both languages: the English text, a line `<!-- zh -->`, then the Chinese text
-  (`markdown_for`). JupyterLab shows both; each export keeps its own.
+- Markdown comes in twin cells: the English cell (metadata `liquidity.lang: en`) and right after it its Chinese twin
+  (`liquidity.lang: zh`, collapsed in JupyterLab by `jupyter.source_hidden`). Each export keeps the cells of its
+  language (`cell_language`).
 - locale/glossary.yaml: the one Chinese term for each concept; tests hold the catalog and the notes to it.
 
 The language is set once per run from the notebook's `lang` parameter (`set_language`).
@@ -23,7 +24,6 @@ import yaml
 
 LANGS = ("en", "zh")
 LOCALE = Path(__file__).parent / "locale"
-ZH_MARK = "<!-- zh -->"
 _state = {"lang": "en"}
 
 
@@ -82,13 +82,14 @@ def tr(msgid: str, **values) -> str:
     return template.format(**values) if values else template
 
 
-def markdown_for(text: str, lang: str | None = None) -> str:
-    """The part of a bilingual Markdown cell for a language (the whole cell when it has no Chinese part)."""
-    lang = lang or language()
-    if ZH_MARK not in text:
-        return text
-    en, zh = text.split(ZH_MARK, 1)
-    return (zh if lang == "zh" else en).strip("\n")
+def cell_language(cell) -> str | None:
+    """The language of a Markdown twin cell (metadata liquidity.lang), or None for a cell every language keeps."""
+    return (cell.get("metadata", {}).get("liquidity") or {}).get("lang")
+
+
+def keeps(cell, lang: str) -> bool:
+    """Whether the export in `lang` shows this cell."""
+    return cell_language(cell) in (None, lang)
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)(?:[:!][^}]*)?\}")
