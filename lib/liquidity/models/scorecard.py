@@ -39,6 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from ..core.errors import InputError, MissingSeriesError
+from ..core.rules import SIGNIFICANCE
 from ..data.events import load_events
 from . import balance_sheet as bsh
 from . import demand_curve as dc
@@ -368,8 +369,9 @@ def sidecar(scores: pd.DataFrame) -> dict:
     return out
 
 
-def verdict(ratio: float | None, p: float | None, alpha: float = 0.10) -> str:
-    """'better', 'worse' or 'no different' from the random walk: a ratio away from 1 with p below alpha."""
+def verdict(ratio: float | None, p: float | None, alpha: float = SIGNIFICANCE) -> str:
+    """'better', 'worse' or 'no different' from the random walk: a ratio away from 1 with p below the house
+    significance level (core.rules)."""
     if ratio is None or p is None or np.isnan(ratio) or p >= alpha:
         return "no different"
     return "better" if ratio < 1 else "worse"
