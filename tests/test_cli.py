@@ -41,7 +41,9 @@ def test_data_status_fits_100_columns_with_one_state_and_its_reason(mirror, tmp_
     lines = table.splitlines()
     assert max(map(len, lines)) <= 100
     assert "stale" not in table and "False" not in table and "True" not in table
-    rows = {r["series"]: r for r in json.loads(cli("data", "status", "--format", "json", env=env).stdout)}
+    as_json = cli("data", "status", "--format", "json", env=env).stdout
+    assert "NaN" not in as_json                                  # strict JSON: a missing number is null
+    rows = {r["series"]: r for r in json.loads(as_json)}
     from liquidity.data.catalog import load_catalog
 
     states = {}

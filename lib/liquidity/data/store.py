@@ -318,7 +318,7 @@ def status(reference=None, root=None) -> pd.DataFrame:
             "last_attempt_at": meta.get("last_attempt_at", ""), "stale": bool(meta.get("stale")),
             "corrupt": bool(corrupt), "missing": bool(meta.get("missing")), "used_by_notes": info.id in used,
         })
-    return pd.DataFrame(rows, columns=STATUS_COLUMNS)
+    return pd.DataFrame(rows, columns=STATUS_COLUMNS, dtype=object)      # ints stay ints, None stays null in JSON
 
 
 def status_table(frame: pd.DataFrame, width: int = TABLE_WIDTH) -> str:

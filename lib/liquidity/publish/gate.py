@@ -23,6 +23,7 @@ from ..core import paths
 SUFFIXES = {"ipynb": ".ipynb", "html": ".html", "pdf": ".pdf"}
 TRACEBACK_MARKS = ("Traceback (most recent call last)",)      # Python's, and the header line of IPython's
 _PDF_OBJECT = re.compile(rb"\s*\d+\s+\d+\s+obj\b")
+GENERIC_FOLDERS = {"", "/usr", "/usr/local", "/tmp", "/home", "/opt", "/var", "/srv"}   # too common to be a leak
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,11 @@ class Note:
 def machine_paths() -> list[str]:
     """Paths of this machine that must never appear in a reader's note: the project, the home folder, Python's
     prefix (tracebacks name site-packages), the data mirror, the cache and the outputs."""
-    found = {str(paths.project_root()), sys.prefix, sys.base_prefix, str(paths.cache_dir()), str(paths.outputs_dir())}
-    home = os.path.expanduser("~")
-    if home not in ("/", "~"):
-        found.add(home)
+    found = {str(paths.project_root()), sys.prefix, sys.base_prefix, str(paths.cache_dir()), str(paths.outputs_dir()),
+             os.path.expanduser("~")}
     if paths.mirror_dir() is not None:
         found.add(str(paths.mirror_dir()))
-    return sorted(p for p in found if p and len(p) > 4)
+    return sorted(p for p in found if p and p.startswith("/") and p.rstrip("/") not in GENERIC_FOLDERS)
 
 
 # -- the checks ---------------------------------------------------------------------------------------------------
