@@ -76,10 +76,10 @@ ALLOW_VARIABLE = "LIQUIDITY_ALLOW_DIR"
 
 
 def allowed_dirs() -> list[Path]:
-    """Folders a file parameter (claims file, parameter file) may name: the project, and the folders listed in
-    LIQUIDITY_ALLOW_DIR (separated by ':'; relative ones from the project root)."""
+    """Folders a file parameter (claims file, parameter file, a note's results file) may name: the project, its
+    outputs, and the folders listed in LIQUIDITY_ALLOW_DIR (separated by ':'; relative ones from the project root)."""
     root = project_root()
-    out = [root]
+    out = [root, outputs_dir().resolve()]
     for part in os.environ.get(ALLOW_VARIABLE, "").split(os.pathsep):
         if part.strip():
             path = Path(part.strip()).expanduser()
@@ -113,7 +113,7 @@ def display_file(path) -> str:
     folder; never a path of this machine."""
     path = Path(path).resolve()
     dirs = allowed_dirs()
-    for d in dirs:
+    for d in sorted(dirs, key=lambda d: len(d.parts), reverse=True):     # the innermost folder that holds it
         if path == d or d in path.parents:
             rel = path.relative_to(d).as_posix()
             return rel if d == dirs[0] else f"{d.name}/{rel}"

@@ -125,7 +125,8 @@ def check_value(name: str, value, domain: Domain | None = None) -> None:
         if value is not None:
             _number(name, value)
     elif name.endswith("_file"):
-        paths.user_file(value, name)
+        if value not in ("", None):                # an empty file parameter means "none"
+            paths.user_file(value, name)
     elif name.endswith("_shape"):
         if value not in SHAPES:
             raise InputError(f"parameter {name}={value!r} is not allowed: choose one of {', '.join(SHAPES)}")
@@ -269,7 +270,7 @@ def check_cell(namespace: dict | None = None) -> dict:
         check_value(name, values[name], p.domain)
     check_order(values)
     for name in values:                          # shown in the note's appendix: never a path of this machine
-        if name.endswith("_file"):
+        if name.endswith("_file") and values[name] not in ("", None):
             values[name] = paths.display_file(paths.user_file(values[name], name))
     if "lang" in values:
         from .i18n import set_language
