@@ -715,16 +715,26 @@ def test_a_file_size_limit_never_puts_a_truncated_file_in_latest(project):
     assert _cli("run", "tiny", "--quiet", env=env).returncode == 0
     good = _latest(project)
 
-    def limit():                                        # files of at most 200 KB, for the run and its children
-        resource.setrlimit(resource.RLIMIT_FSIZE, (200 * 1024, 200 * 1024))
+    # room for the run's copy of the cache, not for the note: it prints twice the limit
+    size = (project / "data" / "cache" / "cache.sqlite").stat().st_size + 512 * 1024
 
-    proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "tiny_b", "-p", "pad_kb", "400", "--quiet"],
-                          env=env, capture_output=True, text=True, preexec_fn=limit, timeout=300)
+    def limit():                                        # for the run and every process it starts
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "tiny_b", "-p", "pad_kb", str(2 * size // 1024),
+                           "--quiet"], env=env, capture_output=True, text=True, preexec_fn=limit, timeout=300)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    assert "tiny_b" in proc.stdout and "failed" in proc.stdout and "latest not replaced" in proc.stdout, proc.stdout
     assert _latest(project) == good
     _published_files_are_whole(good)
     for run_dir in (project / "outputs").glob("2*"):
         _published_files_are_whole(run_dir)             # no run folder holds a cut file either
+    # too little room even for the run's copy of the cache: one clear line, the cache untouched
+    size = 100 * 1024
+    proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "tiny_b", "--quiet"], env=env, capture_output=True,
+                          text=True, preexec_fn=limit, timeout=300)
+    assert proc.returncode == 1 and proc.stderr.startswith("error: could not copy the cache for this run"), proc.stderr
+    assert "file-size limit" in proc.stderr and _latest(project) == good
 
 
 @pytest.mark.parametrize("damage", ["truncated", "overwritten"])

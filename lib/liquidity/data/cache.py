@@ -74,6 +74,15 @@ class CacheReadOnly(InputError):
     """The cache cannot be written (read-only folder or file system, a run's snapshot)."""
 
 
+class SnapshotFailed(LiquidityError):
+    """The run's copy of the cache could not be written (a full disk, a file-size limit); the cache itself is fine."""
+
+    def __init__(self, dest: Path, reason: str):
+        super().__init__(f"could not copy the cache for this run into {dest} ({reason}): is the disk full, or a "
+                         "file-size limit set (ulimit -f)? Free space or lift the limit and run again; the cache is "
+                         "unchanged")
+
+
 @dataclass
 class CacheEntry:
     series_id: str
@@ -266,12 +275,15 @@ def snapshot(dest: Path, root: Path | None = None) -> Path:
             con.backup(out)
         out.execute("PRAGMA journal_mode=DELETE")      # one file, readable without -wal/-shm
         problems = [r[0] for r in out.execute("PRAGMA quick_check").fetchall()]
-    except sqlite3.DatabaseError as exc:
-        raise CacheUnreadable(db_path(root), str(exc)) from None
+    except sqlite3.DatabaseError as exc:               # the copy failed: the cache's fault only if it fails its check
+        out.close()
+        check_database(root)
+        raise SnapshotFailed(dest, str(exc)) from None
     finally:
         out.close()
     if problems != ["ok"]:
-        raise CacheUnreadable(db_path(root), " ".join("; ".join(map(str, problems[:3])).split()))
+        check_database(root)
+        raise SnapshotFailed(dest, " ".join("; ".join(map(str, problems[:3])).split()))
     atomic.write_json(dest / SNAPSHOT_MARK, {"source": str(db_path(root)),
                                              "taken_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
     target.chmod(0o444)

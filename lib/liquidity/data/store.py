@@ -53,6 +53,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
+def short_reason(text: str) -> str:
+    """A failure without the transport's details (requests' "(HTTPConnectionPool(...): ...)"), for one-line messages."""
+    return re.sub(r" \((?:HTTPConnectionPool|HTTPSConnectionPool|Caused by).*?(?=; |$)", "", " ".join(text.split()))
+
+
 def resolve_series(ids: list[str] | None) -> list[SeriesInfo]:
     catalog = load_catalog()
     if not ids:
@@ -215,7 +220,7 @@ def require_data(why: str = "") -> None:
     """Raise NoDataSource (one line, naming what to set) when the cache holds nothing a note can run on."""
     if has_required_data():
         return
-    reason = " ".join(why.split()).split(" (")[0]            # the failure, without the transport's details
+    reason = short_reason(why)
     reason = f" ({textwrap.shorten(reason, 140, placeholder='...')})" if reason else ""
     raise NoDataSource(f"no data to run on: the cache {cache.db_path()} holds no series and no source delivered "
                        f"any{reason}; {FIRST_RUN_HELP}")
@@ -240,7 +245,7 @@ def ensure_data(progress=None, notify=None) -> list[UpdateResult]:
         except FatalSourceError as exc:
             why = exc.reason
             if notify and has_required_data():
-                notify(f"could not fetch {len(never)} series the cache never held: {why}")
+                notify(f"could not fetch {len(never)} series the cache never held: {short_reason(why)}")
         failed = [r for r in results if r.status == "failed"]
         why = why or (failed[0].message if failed else "")
     require_data(why)

@@ -223,7 +223,7 @@ def cmd_refresh(args) -> int:
             update_note = {"error": redact(str(exc))}
             log.error("data update failed: %s", redact(str(exc)))
             store.require_data(exc.reason)          # nothing cached and no source: stop before any kernel
-            _warn(f"data update failed, the notes use the cached data: {exc.reason}")
+            _warn(f"data update failed, the notes use the cached data: {store.short_reason(exc.reason)}")
         store.require_data()
         report = runner.run(tasks, formats=formats, jobs=args.jobs, out=out, force=args.force,
                             keep=args.keep, progress=_progress_factory(args.quiet, "run"), lock=False,
