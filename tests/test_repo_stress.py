@@ -48,7 +48,7 @@ def test_exponential_curve_recovers_known_parameters_with_regime_intercepts():
 
 def test_kink_fit_and_bootstrap_interval_cover_the_truth():
     x, y, regime = _synthetic_kink()
-    k = dcv.bootstrap_kink(x, y, regime, reps=150, block=5, seed=3)
+    k = dcv.bootstrap_kink(x, y, regime, reps=150, seed=3)
     assert k.kink == pytest.approx(11.0, abs=0.4) and k.slope == pytest.approx(-3.0, abs=0.3)
     assert k.ci_low <= 11.0 <= k.ci_high and k.ci_high - k.ci_low < 2.0
     assert k.slope_ci_low <= -3.0 <= k.slope_ci_high
@@ -56,7 +56,7 @@ def test_kink_fit_and_bootstrap_interval_cover_the_truth():
 
 def test_curve_prediction_interval_covers_the_true_curve():
     x, y, regime = _synthetic_exp(seed=5)
-    pred = dcv.bootstrap_curve_prediction(x, y, regime, [7.0, 12.0], reps=120, block=5, seed=1)
+    pred = dcv.bootstrap_curve_prediction(x, y, regime, [7.0, 12.0], reps=120, seed=1)
     truth = -6.0 + 80.0 * np.exp(-0.35 * np.array([7.0, 12.0]))
     assert ((pred["low"] <= truth) & (truth <= pred["high"])).all()
 
@@ -114,7 +114,7 @@ def test_a_kink_on_the_edge_of_the_range_is_reported_as_such():
 
 def test_bootstrap_curve_gives_intervals_for_b_and_c():
     x, y, regime = _synthetic_exp(seed=5)
-    curve, pred = dcv.bootstrap_curve(x, y, regime, [8.0], reps=80, block=5, seed=2)
+    curve, pred = dcv.bootstrap_curve(x, y, regime, [8.0], reps=80, seed=2)
     assert curve.b_low <= 80.0 <= curve.b_high and curve.c_low <= 0.35 <= curve.c_high
     assert pred["low"].iloc[0] <= pred["spread"].iloc[0] <= pred["high"].iloc[0]
 
