@@ -5,6 +5,7 @@ import pytest
 from notebook_runs import run_param_sets
 from notes import mirror_last
 
+from liquidity.data.measures import week_average
 from liquidity.models import balance_sheet as bsh
 from liquidity.models import scenarios
 from liquidity.core.errors import InputError
@@ -23,7 +24,7 @@ def _levels():
 def test_week_average_carries_weekends_and_covers_seven_days():
     days = pd.bdate_range("2025-01-02", "2025-01-15")       # Thu 2 Jan .. Wed 15 Jan, business days
     daily = pd.Series(np.arange(len(days), dtype=float), index=days)
-    out = bsh.week_average(daily, pd.DatetimeIndex(["2025-01-08", "2025-01-15"]))
+    out = week_average(daily, pd.DatetimeIndex(["2025-01-08", "2025-01-15"]))
     # week to Wed 8 Jan: Thu 0, Fri 1, Sat 1, Sun 1, Mon 2, Tue 3, Wed 4
     assert out.iloc[0] == pytest.approx((0 + 1 + 1 + 1 + 2 + 3 + 4) / 7)
     assert out.iloc[1] == pytest.approx((5 + 6 + 6 + 6 + 7 + 8 + 9) / 7)

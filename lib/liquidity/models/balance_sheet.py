@@ -16,23 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError, MissingSeriesError
+from ..data.measures import week_average
 from .estimation import ols_slope
 
 COMPONENTS = ["fed_assets", "tga", "rrp", "currency", "other"]
 LABELS = {"fed_assets": "Fed assets", "tga": "TGA", "rrp": "ON RRP", "currency": "Currency", "other": "Other (residual)"}
-
-
-def week_average(daily: pd.Series, wednesdays: pd.DatetimeIndex) -> pd.Series:
-    """Mean over the seven calendar days ending each Wednesday, days without an observation carrying the last one.
-    Weeks not fully covered by the daily series are NaN."""
-    daily = daily.dropna().sort_index()
-    if daily.empty:
-        return pd.Series(np.nan, index=wednesdays)
-    days = pd.date_range(daily.index.min(), max(daily.index.max(), wednesdays.max()), freq="D")
-    filled = daily.reindex(days).ffill()
-    filled[filled.index > daily.index.max()] = np.nan  # no carrying past the last observation
-    means = filled.rolling(7, min_periods=7).mean()
-    return means.reindex(wednesdays)
 
 
 def weekly_levels(ds) -> pd.DataFrame:
@@ -42,7 +30,7 @@ def weekly_levels(ds) -> pd.DataFrame:
     frame = pd.DataFrame({"reserves": reserves, "fed_assets": ds.series("WALCL"), "tga": ds.series("WTREGEN")})
     frame = frame.dropna()
     rrp = ds.series("RRPONTSYD")
-    frame["rrp"] = week_average(rrp, frame.index)
+    frame["rrp"] = week_average(rrp, frame.index)      # the measure rrp_week_avg on these weeks
     frame.loc[frame.index < rrp.index.min(), "rrp"] = 0.0  # no operations before the series starts
     frame = frame.dropna(subset=["rrp"])
     try:

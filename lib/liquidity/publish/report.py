@@ -1,6 +1,10 @@
 """The sections every note shares: the data status and note header, the decisions known at as_of and those learned
 with hindsight, findings, tables, caveats and the appendix. Everything a reader sees goes through `tr` and `fmt`.
 
+Every display helper renders what it shows once per language of the run (`emit`): one execution of a notebook
+carries every language's output, the first language's as the output itself and the others under I18N_MIME; the
+runner splits them into one clean notebook per language (`split_languages`).
+
 What the exporter needs from a run travels as output metadata, never parsed from HTML:
 - NOTE_MIME: the note header (data as of, newest observation, series behind their release schedule, sources);
 - FINDINGS_MIME: the findings sentences (tests read them and recompute each number).
@@ -25,10 +29,11 @@ from ..data import cache
 from ..data.events import decision_split, load_events
 from ..data.freshness import freshness
 from ..data.measures import MEASURES
-from .i18n import fmt, language, tr
+from .i18n import Text, fmt, languages, realize, speaking, tr
 
 NOTE_MIME = "application/vnd.liquidity.note+json"
 FINDINGS_MIME = "application/vnd.liquidity.findings+json"
+I18N_MIME = "application/vnd.liquidity.i18n+json"       # the other languages' renderings of an output
 PACKAGES = ("liquidity", "pandas", "numpy", "scipy", "altair", "vl-convert-python", "papermill", "nbconvert",
             "fredapi", "ipykernel")
 SOURCE_NAMES = {"mirror": "mirror snapshot (see the mirror's SOURCES.md)", "fred-api": "FRED API",
@@ -43,34 +48,81 @@ def _display(obj, raw=False):
     display(obj, raw=raw)
 
 
-def md(text: str):
-    """Markdown for display with dollar signs kept literal: Jupyter and nbconvert read $...$ as LaTeX math, which
-    would swallow text between two amounts such as "$589bn ... $514bn"."""
-    from IPython.display import Markdown
+def emit(render) -> None:
+    """Display an output in every language of the run: `render(lang)` gives the MIME bundle of one language (called
+    with that language current). The first language's bundle is the output; the others travel under I18N_MIME."""
+    langs = languages()
+    bundles = {}
+    for lang in langs:
+        with speaking(lang):
+            bundles[lang] = render(lang)
+    out = dict(bundles[langs[0]])
+    if len(langs) > 1:
+        out[I18N_MIME] = {lang: bundles[lang] for lang in langs[1:]}
+    _display(out, raw=True)
 
-    return Markdown(text.replace("\\$", "$").replace("$", "\\$"))
+
+def split_languages(nb, lang: str):
+    """The executed notebook as `lang` alone: its Markdown twins and its outputs in that language (a notebook
+    executed once for several languages; see `emit`). Works on nbformat nodes and plain dicts."""
+    import copy
+
+    from .i18n import keeps
+
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown" and not keeps(cell, lang):
+            continue
+        for out in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+            data = out.get("data")
+            if not data or I18N_MIME not in data:
+                continue
+            others = data.pop(I18N_MIME)
+            if lang in others:
+                out["data"] = others[lang]
+        cells.append(cell)
+    nb["cells"] = cells
+    return nb
+
+
+def markdown(text: str) -> str:
+    """Markdown with dollar signs kept literal: Jupyter and nbconvert read $...$ as LaTeX math, which would swallow
+    text between two amounts such as "$589bn ... $514bn"."""
+    return str(text).replace("\\$", "$").replace("$", "\\$")
 
 
 def show(text: str) -> None:
-    _display(md(text))
+    emit(lambda lang: {"text/markdown": markdown(realize(text, lang)), "text/plain": str(realize(text, lang))})
 
 
 def table(frame: pd.DataFrame, index: bool = False, caption: str | None = None) -> None:
     """A table as the note prints it: no meaningless 0, 1, 2 index (index=True keeps a labelled one), cells that
     wrap, a smaller type when it is wide, and a caption above it."""
-    from IPython.display import HTML
-
     shown = frame.reset_index() if index else frame
     classes = "liquidity-table" + (" wide" if len(shown.columns) > WIDE_COLUMNS else "") + \
         (" long" if len(shown) > 30 else "")
-    body = shown.to_html(index=False, classes=classes, na_rep="", escape=True, border=0)
-    cap = f'<p class="table-caption">{html.escape(caption)}</p>' if caption else ""
-    _display(HTML(f'<div class="table-block">{cap}{body}</div>'))
+
+    def render(lang):
+        local = realize(shown, lang)
+        body = local.to_html(index=False, classes=classes, na_rep="", escape=True, border=0)
+        cap = f'<p class="table-caption">{html.escape(realize(caption, lang))}</p>' if caption else ""
+        return {"text/html": f'<div class="table-block">{cap}{body}</div>',
+                "text/plain": (realize(caption, lang) + "\n" if caption else "") + local.to_string(index=False)}
+
+    emit(render)
 
 
 def chart(figure, events: pd.DataFrame | None = None) -> None:
-    """A chart and, under it, the table of the events it numbers (charts.event_marks)."""
-    _display(figure)
+    """A chart and, under it, the table of the events it numbers (charts.event_marks). Headless runs draw it as SVG
+    in every language of the run; JupyterLab shows it interactive (charts.mode)."""
+    from . import charts
+
+    if charts.mode() == "interactive" and len(languages()) == 1:
+        _display(figure)
+    else:
+        spec = figure.to_dict()            # Text titles, labels and data values stay translatable in the spec
+        emit(lambda lang: {"image/svg+xml": charts.svg(realize(spec, lang), lang), "text/plain": "chart"})
     if events is not None and len(events):
         table(events)
 
@@ -111,9 +163,9 @@ def data_status(ds, names: list[str]) -> dict:
             behind[name] = status
         lag = lagging_inputs(ds, name)
         if lag:
-            status += "; " + tr("shown to {date}, the last date all inputs share; inputs end: {ends}",
-                                date=fmt.date(values.index.max()),
-                                ends=", ".join(f"{s} {fmt.date(d)}" for s, d in lag.items()))
+            status += tr("; ") + tr("shown to {date}, the last date all inputs share; inputs end: {ends}",
+                                    date=fmt.date(values.index.max()),
+                                    ends=tr(", ").join(s + " " + fmt.date(d) for s, d in lag.items()))
             behind.setdefault(name, status)
         rows.append({tr("measure"): tr(m.title), tr("concept"): tr(m.concept),
                      tr("series"): ", ".join(ds.measure_sources.get(name) and [ds.measure_sources[name]] or used),
@@ -132,7 +184,7 @@ def data_status(ds, names: list[str]) -> dict:
     for note in (missing_note(ds), stale_note(ds), behind_note(behind)):
         if note:
             show(note)
-    _display({NOTE_MIME: header, "text/plain": f"note header: data as of {header['as_of']}"}, raw=True)
+    emit(lambda lang: {NOTE_MIME: realize(header, lang), "text/plain": f"note header: data as of {header['as_of']}"})
     return header
 
 
@@ -174,7 +226,8 @@ def behind_lines(behind: dict) -> list[str]:
 def behind_note(behind: dict) -> str:
     if not behind:
         return ""
-    items = "; ".join(f"**{tr(MEASURES[k].title)}**: {v}" for k, v in behind.items())
+    items = tr("; ").join(tr("{measures}: {status}", measures="**" + tr(MEASURES[k].title) + "**", status=v)
+                          for k, v in behind.items())
     return tr("⚠ BEHIND SCHEDULE: these inputs end before their release schedule says they should: {items}.",
               items=items)
 
@@ -183,7 +236,7 @@ def missing_note(ds) -> str:
     """A sentence naming what is missing and what could not be shown, or '' when nothing is."""
     if not ds.missing:
         return ""
-    items = "; ".join(f"**{k}**" for k in sorted(ds.missing))
+    items = tr("; ").join(f"**{k}**" for k in sorted(ds.missing))
     return tr("Not available from this source, so not shown: {items}.", items=items)
 
 
@@ -202,7 +255,7 @@ def missing_reason(exc) -> str:
         return tr("the last update of {id} failed", id=exc.series_id)
     if exc.kind == "none_of":
         text = tr("none of {ids} is available from this source", ids=", ".join(f["ids"]))
-        return text + ("; " + tr(f["why"]) if f.get("why") else "")
+        return text + (tr("; ") + tr(f["why"]) if f.get("why") else "")
     return tr("{id} is not available from this source", id=exc.series_id)
 
 
@@ -210,7 +263,7 @@ def stale_note(ds) -> str:
     stale = ds.stale_series()
     if not stale:
         return ""
-    items = "; ".join(f"**{k}**" for k in stale)
+    items = tr("; ").join(f"**{k}**" for k in stale)
     return tr("⚠ STALE DATA: the last update of these series failed, so the cached copy is used: {items}.",
               items=items)
 
@@ -246,8 +299,12 @@ def _decision_row(e, status: str) -> dict:
 def findings(sentences: list[str]) -> None:
     """The key findings: 3-5 sentences whose numbers come from the computation. Displayed as a list and recorded
     (FINDINGS_MIME) so that tests recompute each number."""
-    text = "\n".join(f"- {s}" for s in sentences)
-    _display({"text/markdown": md(text).data, "text/plain": text, FINDINGS_MIME: sentences}, raw=True)
+    def render(lang):
+        local = [str(realize(x, lang)) for x in sentences]
+        text = "\n".join(f"- {x}" for x in local)
+        return {"text/markdown": markdown(text), "text/plain": text, FINDINGS_MIME: local}
+
+    emit(render)
 
 
 def git_commit() -> str:
@@ -284,10 +341,10 @@ def appendix(ds, parameters: dict) -> None:
         prov.columns = [tr(c) for c in prov.columns]
     # captions, not separate lines of text: a caption stays on the page of its table
     table(prov, caption=tr("Series used"))
-    table(pd.DataFrame({tr("parameter"): list(parameters), tr("value"): [repr(v) for v in parameters.values()]}),
-          caption=tr("Parameters"))
+    shown = {k: (Text(lambda lang: repr(lang)) if k == "lang" else repr(v)) for k, v in parameters.items()}
+    table(pd.DataFrame({tr("parameter"): list(shown), tr("value"): list(shown.values())}), caption=tr("Parameters"))
     env = {tr("run at (UTC)"): datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), "git commit": git_commit(),
-           tr("language"): language(), **versions()}
+           tr("language"): Text(lambda lang: lang), **versions()}
     table(pd.DataFrame({tr("item"): list(env), tr("version"): list(env.values())}), caption=tr("Environment"))
 
 
