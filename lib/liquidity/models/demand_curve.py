@@ -330,9 +330,18 @@ class Kink:
         return not (self.at_edge or self.too_wide or self.degenerate)
 
     @property
+    def spans_grid(self) -> bool:
+        """The interval runs from one edge of the searched range to the other."""
+        margin = (self.grid_high - self.grid_low) / 50
+        return bool(self.ci_low <= self.grid_low + margin and self.ci_high >= self.grid_high - margin)
+
+    @property
     def why_not_located(self) -> str | None:
+        """None when located, else "degenerate", "whole" (the interval spans the searched range), "edge" or "wide"."""
         if self.degenerate:
             return "degenerate"
+        if self.spans_grid:
+            return "whole"
         if self.at_edge:
             return "edge"
         if self.too_wide:
@@ -402,13 +411,13 @@ def bootstrap_kink(x, y, regime=None, reps: int = 200, level: float = CURVE_LEVE
     point.level, point.max_width = level, max_width
     resid = yt - slope[i] * zt[:, i]
     errors = serial_errors(resid) if errors is None else errors
-    point.block, point.persistence, point.ar_order = errors.block, errors.persistence, len(errors.ar)
-
     rng = np.random.default_rng(seed)
     zz = np.einsum("ij,ij->j", zt, zt)
     working = level
     if calibrate:
+        errors = _bias_corrected(zt, zz, slope[i] * zt[:, i], i, within, errors, resid, outer, rng)
         working = _calibrated_level(zt, zz, slope[i] * zt[:, i], i, within, errors, level, outer, rng)
+    point.block, point.persistence, point.ar_order = errors.block, errors.persistence, len(errors.ar)
     point.working_level = working
     g = len(grid)
     ft = zt * slope[None, :]                                         # the restricted fit at each k0 (within)
@@ -434,19 +443,34 @@ def bootstrap_kink(x, y, regime=None, reps: int = 200, level: float = CURVE_LEVE
     return point
 
 
+def _refits(zt, zz, fit, i, within, errors: SerialErrors, outer, rng):
+    """`outer` samples from the fitted world (kink at index i): their statistics LR*, refitted kinks, fits and
+    error models."""
+    y1 = fit[:, None] + within(errors.draw(outer, rng))
+    zy = zt.T @ y1
+    num = zy ** 2 / zz[:, None]
+    lr1 = num.max(axis=0) - num[i]
+    kj = num.argmax(axis=0)
+    fits = zt[:, kj] * (zy[kj, np.arange(outer)] / zz[kj])[None, :]
+    return lr1, kj, fits, errors.refit_many(y1 - fits)
+
+
+def _bias_corrected(zt, zz, fit, i, within, errors: SerialErrors, resid, outer, rng) -> SerialErrors:
+    """The error model with its AR coefficients bias-corrected on refits of samples from the fitted world."""
+    if not len(errors.ar):
+        return errors
+    *_, models = _refits(zt, zz, fit, i, within, errors, outer, rng)
+    return errors.corrected(resid, np.mean([m.ar for m in models], axis=0))
+
+
 def _calibrated_level(zt, zz, fit, i, within, errors: SerialErrors, level, outer, rng) -> float:
     """The working level at which the bootstrap test of the kink at k_hat holds `level` in the fitted world, by the
     fast double bootstrap (Davidson and MacKinnon 2007): `outer` samples from the fitted world give the statistic
     LR*_j; each is refitted (kink and error model) and gives one draw LR**_j from its own fitted world. The pooled
     LR** stand for the bootstrap distribution a sample would use, so the working level is the share of LR** at or
     below the `level` quantile of the LR*."""
-    y1 = fit[:, None] + within(errors.draw(outer, rng))              # outer samples, kink at k_hat (index i)
-    zy = zt.T @ y1
-    num = zy ** 2 / zz[:, None]
-    lr1 = num.max(axis=0) - num[i]
-    kj = num.argmax(axis=0)
-    fits = zt[:, kj] * (zy[kj, np.arange(outer)] / zz[kj])[None, :]
-    e2 = np.column_stack([model.draw(1, rng)[:, 0] for model in errors.refit_many(y1 - fits)])
+    lr1, kj, fits, models = _refits(zt, zz, fit, i, within, errors, outer, rng)
+    e2 = np.column_stack([model.draw(1, rng)[:, 0] for model in models])
     num2 = (zt.T @ (fits + within(e2))) ** 2 / zz[:, None]
     lr2 = num2.max(axis=0) - num2[kj, np.arange(outer)]
     return float(np.clip(np.mean(lr2 <= np.quantile(lr1, level)), level, 0.995))

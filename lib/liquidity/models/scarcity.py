@@ -109,13 +109,15 @@ def _first_below(values: pd.Series, level: float) -> pd.Timestamp | None:
 def crossing(path: pd.DataFrame, kink_bn: float, kink_low_bn: float | None = None,
              kink_high_bn: float | None = None) -> Crossing:
     """When the path's reserves first fall below the kink. `path`: rows on dates, a `reserves` column (billions)
-    and optionally the band `low`/`high`; without a band (or interval) the central path (or kink) stands in."""
+    and optionally its band, `low`/`high` or `reserves_low`/`reserves_high` (the balance-sheet engine's names);
+    without a band (or interval) the central path (or kink) stands in."""
     if "reserves" not in path.columns or path["reserves"].dropna().empty:
         raise ValueError("crossing() needs a path frame with a non-empty 'reserves' column")
     path = path.sort_index()
     central = path["reserves"].dropna()
-    low = path["low"].dropna() if "low" in path.columns else central
-    high = path["high"].dropna() if "high" in path.columns else central
+    band = {side: next((path[c].dropna() for c in (side, f"reserves_{side}") if c in path.columns), central)
+            for side in ("low", "high")}
+    low, high = band["low"], band["high"]
     top = kink_bn if kink_high_bn is None or np.isnan(kink_high_bn) else kink_high_bn
     bottom = kink_bn if kink_low_bn is None or np.isnan(kink_low_bn) else kink_low_bn
     start, end = central.index[0], central.index[-1]
@@ -127,7 +129,10 @@ def crossing(path: pd.DataFrame, kink_bn: float, kink_low_bn: float | None = Non
 
 
 def per_percent_of_reserves(slope_bp_per_pp, ratio_pct):
-    """bp per pp of reserves/GDP -> bp per 1% rise in reserves: a 1% rise moves the ratio by ratio/100 pp."""
+    """bp per pp of reserves/GDP -> bp per 1% rise in reserves: a 1% rise moves the ratio by ratio/100 pp. A Series
+    stays a Series (aligned on its index)."""
+    if isinstance(slope_bp_per_pp, pd.Series):
+        return slope_bp_per_pp * ratio_pct / 100.0
     return np.asarray(slope_bp_per_pp, float) * np.asarray(ratio_pct, float) / 100.0
 
 
