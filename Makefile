@@ -50,9 +50,10 @@ lab: install                          ## JupyterLab on the notebooks (interactiv
 	@if [ "$$(id -u)" = 0 ]; then echo "running as root (a container?): starting JupyterLab with --allow-root"; fi
 	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
-bench: install system-deps            ## timings of benchmarks/README.md (about 15 minutes on 2 cores)
+bench: install system-deps            ## timings of benchmarks/README.md (about 20 minutes on 2 cores)
 	$(BIN)/python benchmarks/bench_scorecard.py
 	$(BIN)/python benchmarks/bench_cache.py
+	$(BIN)/python benchmarks/bench_demand_curve.py
 	$(BIN)/python benchmarks/bench_refresh.py
 
 clean:
