@@ -217,13 +217,22 @@ def test_publish_is_an_nbconvert_exporter_lab_lists():
 
 
 # -- the server's settings: Lab's exports offline ---------------------------------------------------------------------
+def server_config():
+    """The settings `make install` installs into the virtualenv, loaded as Jupyter loads a config file."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    loader = PyFileConfigLoader("jupyter_server_config.py", path=str(ROOT / "tools"))
+    loaded = loader.load_config()
+    assert isinstance(loaded, Config)
+    return loaded
+
+
 def test_lab_html_export_loads_nothing_from_the_network_and_pdf_exports_are_replaced():
     from nbconvert.exporters import HTMLExporter
     from nbconvert.exporters.base import get_export_names
-    from traitlets.config import Config
 
-    c = Config()
-    lab.configure_server(c)
+    c = server_config()
     names = get_export_names(config=c)
     assert "publish" in names and "html" in names
     assert not {"pdf", "webpdf", "qtpdf", "qtpng", "slides"} & set(names)
@@ -242,13 +251,12 @@ def test_lab_html_export_loads_nothing_from_the_network_and_pdf_exports_are_repl
 
 def test_the_chinese_twins_plugin_is_a_federated_extension_lab_finds():
     from jupyterlab_server.config import get_federated_extensions
-    from traitlets.config import Config
 
-    c = Config()
-    lab.configure_server(c)
+    c = server_config()
+    assert c.LabApp.news_url is None and c.LabApp.check_for_updates_class == "jupyterlab.NeverCheckForUpdate"
     found = get_federated_extensions(c.LabApp.extra_labextensions_path)
     build = found["liquidity-lab"]["jupyterlab"]["_build"]
-    entry = lab.LABEXTENSIONS / "liquidity-lab" / build["load"]
+    entry = Path(found["liquidity-lab"]["ext_path"]) / build["load"]
     source = entry.read_text()
     assert build["extension"] == "./extension" and 'window._JUPYTERLAB["liquidity-lab"]' in source
     assert "NotebookActions.executed" in source and 'meta.lang === "zh"' in source

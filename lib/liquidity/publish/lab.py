@@ -1,5 +1,4 @@
-"""JupyterLab as the analyst's workbench: the open notebook published as the house-style note, and Lab's own
-exports kept offline.
+"""JupyterLab as the analyst's workbench: the open notebook published as the house-style note.
 
 - `NoteExporter`, the nbconvert exporter `publish` (an entry point of the package): JupyterLab lists it under
   File > Save and Export Notebook As and in the command palette. Lab saves the notebook, then the exporter reads
@@ -7,11 +6,10 @@ exports kept offline.
   them, and runs `liquidity run NOTEBOOK` with them in English and Chinese, HTML and PDF: the command line's code
   path, into outputs/lab/ (its own `latest`, so the scheduled refresh's outputs/latest stays whole). Lab downloads
   the four files as one zip; they also stay in outputs/lab/, which the Lab file browser shows.
-- `configure_server(c)`: the Jupyter server settings `make install` installs into the virtualenv: Lab's HTML
-  export and File > Print without anything from the network, and the exports that cannot work offline here
-  (LaTeX PDF without pandoc, WebPDF with a browser download, Qt, reveal.js slides from a CDN) left out of the menu;
-  no news feed or version check from the internet; and the small Lab plugin in labextensions/liquidity-lab (plain
-  JavaScript, no build) that keeps the Chinese Markdown twins collapsed when cells run.
+
+The Jupyter server settings that go with it (Lab's own exports offline, the exports that cannot work here out of the
+menu, the Chinese-twins plugin in labextensions/) are in tools/jupyter_server_config.py, which `make install` copies
+into the virtualenv.
 """
 from __future__ import annotations
 
@@ -30,15 +28,11 @@ from ..core import paths
 from ..core.errors import InputError, LiquidityError
 from ..core.secrets import redact
 from . import params
-from .export import TEMPLATES
 
 LAB_OUTPUTS = "lab"                 # outputs/lab/<run-id>/..., outputs/lab/latest
 LANGS = "en,zh"
 FORMATS = "ipynb,html,pdf"
 PUBLISH_TIMEOUT = 1800              # seconds: a stuck run must not hold a server thread forever
-OFFLINE_TEMPLATE = "liquidity_lab"
-LABEXTENSIONS = Path(__file__).parent / "labextensions"     # liquidity-lab: the Chinese twins stay collapsed
-DISABLED_EXPORTERS = ("PDFExporter", "WebPDFExporter", "QtPDFExporter", "QtPNGExporter", "SlidesExporter")
 
 
 # -- the parameters a saved notebook runs with ------------------------------------------------------------------------
@@ -75,7 +69,7 @@ def use_set_call(nb, notebook: str) -> tuple[str | None, dict]:
             try:
                 name = ast.literal_eval(call.args[0]) if len(call.args) == 1 else None
                 changes = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
-            except ValueError:
+            except (ValueError, TypeError, SyntaxError):
                 name = None
             if not isinstance(name, str) or None in changes:
                 raise InputError(f"notebook {notebook}: write use_set with the set's name and values as literals, "
@@ -208,17 +202,3 @@ class NoteExporter(Exporter):
                                 for suffix, f in note.files.items() if suffix != "html"}
         resources["liquidity_note"] = {"run_dir": str(note.run_dir), "label": note.label}
         return note.files["html"].read_text(encoding="utf-8"), resources
-
-
-# -- the Jupyter server ------------------------------------------------------------------------------------------------
-def configure_server(c) -> None:
-    """Lab's exports offline: HTML (and File > Print) through the lab template without its CDN scripts, and the
-    exports that need a download or tools absent here out of the menu (the research note replaces PDF). Lab does
-    not fetch news or look for new versions on the internet either."""
-    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]
-    c.HTMLExporter.template_name = OFFLINE_TEMPLATE
-    for name in DISABLED_EXPORTERS:
-        c[name].enabled = False
-    c.LabApp.news_url = None
-    c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
-    c.LabApp.extra_labextensions_path = [str(LABEXTENSIONS)]

@@ -1,6 +1,6 @@
 /* A JupyterLab plugin as a federated module written by hand, so that no JavaScript build is needed (Lab loads this
-   file, calls init() with its shared modules, then get("./extension")). Found through LabApp.extra_labextensions_path
-   (liquidity.publish.lab.configure_server).
+   file, calls init() with its shared modules, then get("./extension")). Lab finds it through
+   LabApp.extra_labextensions_path (tools/jupyter_server_config.py, installed by make install).
 
    The Chinese Markdown twins of the notebooks (cell metadata liquidity.lang = "zh") are stored collapsed
    (jupyter.source_hidden) and JupyterLab opens them collapsed, but running a Markdown cell expands it: after Run All
