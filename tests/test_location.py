@@ -155,6 +155,20 @@ def test_a_reader_following_latest_sees_a_whole_run_or_the_previous_one(s3, tmp_
     assert order == ["nothing", first, second]
 
 
+def test_every_file_goes_up_before_the_manifest_and_latest_goes_last(s3, tmp_path, monkeypatch):
+    fs, url, _ = s3
+    loc = location.RemoteLocation(url, work=tmp_path / "work")
+    writes = []
+    real_put, real_pipe = loc.fs.put_file, loc.fs.pipe_file
+    monkeypatch.setattr(loc.fs, "put_file", lambda lp, rp, **kw: (writes.append(rp), real_put(lp, rp, **kw))[1])
+    monkeypatch.setattr(loc.fs, "pipe_file", lambda rp, data, **kw: (writes.append(rp), real_pipe(rp, data, **kw))[1])
+    rid = "20261122T233000Z-aaaa"
+    loc.publish(_synthetic_run(tmp_path / "work", rid, files=5))
+    names = [w.rsplit("/liquidity/", 1)[1] for w in writes]
+    assert names[-2:] == [f"{rid}/manifest.json", "latest"]
+    assert sorted(names[:-2]) == sorted(f"{rid}/monitor/set{i}.html" for i in range(5))
+
+
 def test_a_failed_upload_leaves_latest_unchanged_and_a_second_try_publishes(s3, tmp_path, monkeypatch):
     fs, url, _ = s3
     loc = location.RemoteLocation(url, work=tmp_path / "work")
