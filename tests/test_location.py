@@ -270,16 +270,19 @@ def test_a_staged_run_built_by_two_workers_on_s3_is_published_once(s3, tmp_path,
 
 
 @pytest.mark.notebook
-def test_a_run_to_s3_reuses_the_published_notes_from_another_machine(s3, tmp_path, mirror):
+def test_a_refresh_to_s3_reuses_the_notes_another_machine_published(s3, tmp_path, mirror):
     fs, url, creds = s3
     first, second = _machine(tmp_path, "a", mirror, creds), _machine(tmp_path, "b", mirror, creds)
-    args = ["run", "claims_check", "--lang", "en", "--formats", "ipynb,html", "--jobs", "1", "--quiet", "--out", url]
-    for env in (first, second):
-        _cli("data", "update", "--quiet", env=env)
+    args = ["refresh", "claims_check", "--lang", "en", "--formats", "ipynb,html", "--jobs", "1", "--quiet",
+            "--out", url]
     _cli(*args, env=first)
     rid1, manifest1 = location.read_latest(url)
     _cli(*args, env=second)                                       # a fresh work folder: it pulls run 1 first
     rid2, manifest2 = location.read_latest(url)
     assert rid2 != rid1 and _reader_view(fs, url) == rid2
-    assert [t["status"] for t in manifest2["notebooks"]] == ["reused"]
-    assert manifest2["notebooks"][0]["files"] == manifest1["notebooks"][0]["files"]
+    assert [t["key"] for t in manifest2["notebooks"]] == ["claims_check/default", "claims_check/shared_example"]
+    assert [t["status"] for t in manifest1["notebooks"]] == ["ok", "ok"]
+    assert [t["status"] for t in manifest2["notebooks"]] == ["reused", "reused"]
+    assert [t["files"] for t in manifest2["notebooks"]] == [t["files"] for t in manifest1["notebooks"]]
+    assert manifest2["data_update"]["WALCL"] in ("updated", "unchanged")
+    assert len(list((tmp_path / "b" / "outputs" / ".remote").glob("*/refresh.log"))) == 1   # in the work folder
