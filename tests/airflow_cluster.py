@@ -177,6 +177,14 @@ class Airflow:
     def logs(self, tail: int = 3000) -> str:
         return "\n".join(f"--- {f.name}\n{f.read_text(errors='replace')[-tail:]}" for f in sorted(self.home.glob("*.log")))
 
+    def task_logs(self, run_id: str, task_ids, tail: int = 2500) -> str:
+        """The end of each try's log of these tasks (dag_id=/run_id=/task_id=/attempt=N.log under the log folder)."""
+        out = []
+        for task_id in sorted(task_ids):
+            for f in sorted((self.home / "logs").glob(f"dag_id={DAG_ID}/run_id={run_id}/task_id={task_id}/*.log")):
+                out.append(f"--- {task_id} {f.name}\n{f.read_text(errors='replace')[-tail:]}")
+        return "\n".join(out)
+
     def trigger(self, conf: dict, run_id: str) -> None:
         self.cli("dags", "trigger", DAG_ID, "-c", json.dumps(conf), "-r", run_id)
 

@@ -163,10 +163,12 @@ def test_every_file_goes_up_before_the_manifest_and_latest_goes_last(s3, tmp_pat
     monkeypatch.setattr(loc.fs, "put_file", lambda lp, rp, **kw: (writes.append(rp), real_put(lp, rp, **kw))[1])
     monkeypatch.setattr(loc.fs, "pipe_file", lambda rp, data, **kw: (writes.append(rp), real_pipe(rp, data, **kw))[1])
     rid = "20261122T233000Z-aaaa"
-    loc.publish(_synthetic_run(tmp_path / "work", rid, files=5))
+    report = _synthetic_run(tmp_path / "work", rid, files=5)
+    (report.run_dir / "monitor" / ".set0.4242.executed.ipynb").write_text("{}")   # an interrupted execution's
+    loc.publish(report)
     names = [w.rsplit("/liquidity/", 1)[1] for w in writes]
     assert names[-2:] == [f"{rid}/manifest.json", "latest"]
-    assert sorted(names[:-2]) == sorted(f"{rid}/monitor/set{i}.html" for i in range(5))
+    assert sorted(names[:-2]) == sorted(f"{rid}/monitor/set{i}.html" for i in range(5))      # no scratch file
 
 
 def test_a_failed_upload_leaves_latest_unchanged_and_a_second_try_publishes(s3, tmp_path, monkeypatch):

@@ -192,7 +192,9 @@ class RemoteLocation:
         try:
             recorded = {f"{t['notebook']}/{name}": digest for t in report.manifest.get("notebooks", [])
                         for name, digest in (t.get("files") or {}).items()}
-            files = sorted(p for p in run_dir.rglob("*") if p.is_file() and p.name != MANIFEST)
+            # hidden names are scratch files (atomic writes, an interrupted execution): never part of a run
+            files = sorted(p for p in run_dir.rglob("*") if p.is_file() and p.name != MANIFEST
+                           and not any(part.startswith(".") for part in p.relative_to(run_dir).parts))
             for f in files:
                 rel = f.relative_to(run_dir).as_posix()
                 self._upload(f, self._key(rid, rel), recorded.get(rel))
