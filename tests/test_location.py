@@ -105,6 +105,15 @@ def test_a_bad_url_is_an_input_error_naming_out(url, says):
     assert "--out" in str(err.value)
 
 
+def test_a_missing_bucket_is_an_input_error_before_any_work(s3, tmp_path):
+    env = {**os.environ, **s3[2], "LIQUIDITY_OUTPUTS": str(tmp_path / "out")}
+    proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "claims_check", "--out", "s3://no-such-bucket/p"],
+                          env=env, capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2, proc.stderr
+    assert "bucket no-such-bucket does not exist" in proc.stderr and "--out s3://no-such-bucket/p" in proc.stderr
+    assert not list((tmp_path / "out").rglob("*.ipynb"))                  # no notebook ran
+
+
 def test_bad_storage_options_are_an_input_error(monkeypatch):
     monkeypatch.setenv(location.STORAGE_OPTIONS_VARIABLE, "endpoint=1")
     with pytest.raises(InputError, match=location.STORAGE_OPTIONS_VARIABLE):

@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from ..core.errors import InputError, LiquidityError
 LATEST = "latest"
 MANIFEST = "manifest.json"
 STORAGE_OPTIONS_VARIABLE = "LIQUIDITY_STORAGE_OPTIONS"
+BUCKET_STORES = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"}
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -97,12 +99,27 @@ class RemoteLocation:
     def __init__(self, url: str, work: Path | None = None):
         self.fs, self.root = _filesystem(url)
         self.url = url.rstrip("/")
+        self._check_bucket()
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", shown(self.url).split("://", 1)[1])[:60]
         digest = hashlib.sha256(self.url.encode()).hexdigest()[:8]
         self.work = Path(work) if work else paths.outputs_dir() / ".remote" / f"{slug}-{digest}"
         self.work.mkdir(parents=True, exist_ok=True)
         # notes that quote the last published scorecard look in <outputs>/latest: the work folder's, for this run
         os.environ["LIQUIDITY_OUTPUTS"] = str(self.work)
+
+    def _check_bucket(self) -> None:
+        """On an object store, the bucket must exist before any work starts (a run would fail only at its upload)."""
+        protocols = {self.fs.protocol} if isinstance(self.fs.protocol, str) else set(self.fs.protocol)
+        if not protocols & BUCKET_STORES:
+            return
+        bucket = self.root.split("/", 1)[0]
+        try:
+            found = self.fs.exists(bucket)
+        except Exception as exc:
+            raise self._fail(f"reaching bucket {bucket}", exc) from exc
+        if not found:
+            raise InputError(f"--out {shown(self.url)}: bucket {bucket} does not exist or these credentials cannot "
+                             "see it; create it, or fix the URL or the credentials")
 
     # -- paths and small helpers ------------------------------------------------------------------------------
     def _key(self, *parts: str) -> str:
@@ -212,10 +229,15 @@ class RemoteLocation:
             raise PublishError(f"{err} -- nothing was published: {LATEST} at {shown(self.url)} still names "
                                f"{now}; the run is complete in {run_dir} and the next run reuses its notes "
                                f"(or publish the staged run again)") from exc
-        if staged:
-            self._remove(self._key(f".incomplete-{rid}"))
-        if keep:
-            self.prune(keep, current=rid)
+        try:        # the run is published: tidying up after it is best effort
+            if staged:
+                self._remove(self._key(f".incomplete-{rid}"))
+            if keep:
+                self.prune(keep, current=rid)
+        except Exception as exc:
+            print(f"warning: run {rid} is published at {shown(self.url)}, but removing the staged files or old runs "
+                  f"failed ({type(exc).__name__}: {shown(str(exc))}); the next publish tries again",
+                  file=sys.stderr)
         return replace(report, run_dir=f"{shown(self.url)}/{rid}")
 
     def prune(self, keep: int, current: str) -> list[str]:
