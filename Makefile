@@ -13,7 +13,8 @@ AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed-stamp
 SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.py
 LAB_ARGS ?=
 
-.PHONY: refresh test test-fast install git-filter airflow-env system-deps strip lab bench clean
+.PHONY: refresh test test-long test-executor test-fast install git-filter airflow-env system-deps postgres-deps strip \
+        lab bench bench-airflow clean
 
 refresh: install system-deps          ## update the data, run every notebook, publish outputs/latest
 	$(BIN)/liquidity refresh
@@ -21,6 +22,13 @@ refresh: install system-deps          ## update the data, run every notebook, pu
 test: install system-deps airflow-env ## the whole test suite (notebooks run through papermill, the DAG in Airflow)
 	$(BIN)/pytest -n 2 -q
 	$(BIN)/pytest -q --nbval-lax notebooks/
+
+test-long: install system-deps airflow-env postgres-deps ## the suite with the long checks: 200 kills, every set in both languages, the DAG on the LocalExecutor
+	$(BIN)/pytest -n 2 -q --long
+	$(BIN)/pytest -q --nbval-lax notebooks/
+
+test-executor: install airflow-env postgres-deps ## only the DAG on Airflow's LocalExecutor and PostgreSQL (about 3 minutes)
+	$(BIN)/pytest -q --long -m executor tests/test_airflow_executor.py
 
 test-fast: install                    ## unit and data tests only
 	$(BIN)/pytest -q -m "not notebook"
@@ -60,6 +68,9 @@ $(AIRFLOW_STAMP): pyproject.toml
 system-deps:
 	@tools/system-deps.sh
 
+postgres-deps:                        ## PostgreSQL's server from Debian's packages, for test-executor
+	@tools/postgres.sh
+
 strip:                                ## strip outputs from notebooks before committing
 	$(BIN)/python tools/strip_notebooks.py notebooks/*.ipynb
 
@@ -74,6 +85,9 @@ bench: install system-deps            ## timings of benchmarks/README.md (about 
 	$(BIN)/python benchmarks/bench_scorecard.py
 	$(BIN)/python benchmarks/bench_cache.py
 	$(BIN)/python benchmarks/bench_refresh.py
+
+bench-airflow: install airflow-env postgres-deps ## the DAG's wall time on the LocalExecutor, 1 and 2 parallel tasks
+	$(BIN)/python benchmarks/bench_airflow.py
 
 clean:
 	rm -rf outputs/2* outputs/latest data/cache

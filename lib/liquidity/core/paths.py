@@ -64,8 +64,16 @@ def params_dir() -> Path:
     return notebooks_dir() / "params"
 
 
+def _is_url(text: str) -> bool:
+    """LIQUIDITY_OUTPUTS may name a remote location (s3://...; publish.location): it is no local folder."""
+    return "://" in text and not text.startswith("file://")
+
+
 def outputs_dir(root: Path | None = None) -> Path:
-    """The outputs folder of this project (or of the project at `root`)."""
+    """The local outputs folder of this project (or of the project at `root`); with a remote LIQUIDITY_OUTPUTS, the
+    local one runs are built in."""
+    if _is_url(os.environ.get("LIQUIDITY_OUTPUTS", "")):
+        return (root or project_root()) / "outputs"
     return _setting("LIQUIDITY_OUTPUTS", root) or (root or project_root()) / "outputs"
 
 
@@ -83,6 +91,8 @@ def absolutize_env() -> None:
     if root and not Path(root).expanduser().is_absolute():
         os.environ["LIQUIDITY_ROOT"] = str(Path(root).expanduser().resolve())
     for name in PATH_VARIABLES[1:]:
+        if _is_url(os.environ.get(name, "")):
+            continue
         path = _setting(name)
         if path is not None:
             os.environ[name] = str(path)
