@@ -331,3 +331,21 @@ def test_claimed_values_and_what_the_data_give_carry_their_units_in_both_languag
         assert both(claims_report.stat_name("min")) == ("lowest in the window", "区间内的最低值")
     finally:
         set_language("en")
+
+
+@pytest.mark.notebook
+def test_a_chinese_claims_note_without_chinese_texts_fails_loudly_naming_the_claim_and_the_fix(tmp_path, mirrored):
+    """The Chinese note quotes every claim in Chinese: a claims file with a claim lacking its Chinese text fails the
+    Chinese run before any data is read, with a message that names the claim and both fixes."""
+    from liquidity.publish import runner
+
+    f = tmp_path / "no_zh.yaml"
+    f.write_text("title: T\ntitle_zh: 标题\nsource: S\nsource_zh: 来源\nclaims:\n  - id: sofr-4-22\n"
+                 "    text: SOFR printed 4.22% on 31 October 2025\n    measure: sofr\n    date: 2025-10-31\n"
+                 "    stat: value\n    expect: 4.22\n    tolerance: 0.005\n")
+    tasks = runner.plan(["claims_check"], overrides={"claims_file": str(f), "as_of": "2025-11-17"}, langs=["zh"])
+    report = runner.run(tasks, formats=["ipynb"], jobs=1, out=tmp_path / "out")
+    status = {t["lang"]: t for t in report.tasks}
+    assert status["zh"]["status"] == "failed"
+    assert "no Chinese text for claim sofr-4-22" in status["zh"]["error"]
+    assert "add `title_zh`, `source_zh` or a claim's `text_zh` to the file" in status["zh"]["error"]
