@@ -139,7 +139,8 @@ def test_claims_notebook_parameter_sets(published):
     assert verdicts["srf-record-50bn"]["verdict"] == "supported"
     assert verdicts["srf-peak-50-35bn"]["verdict"] == "supported" and verdicts["srf-peak-50-35bn"]["actual"] == 50.35
     # a bound ("under $10bn") and a first crossing are claims the engine checks too
-    assert (verdicts["rrp-under-10bn-17-nov"]["high"], verdicts["rrp-under-10bn-17-nov"]["verdict"]) == (10, "supported")
+    bound = verdicts["rrp-under-10bn-17-nov"]
+    assert (bound["high"], bound["verdict"]) == (10, "supported")
     assert verdicts["reserves-below-3tn-first-in-2025"]["actual"] == "2025-10-01"
     shared = published.results("claims_check", "shared_example")
     assert shared["as_of"] == "2025-11-17"
@@ -263,11 +264,15 @@ def test_a_results_sidecar_is_a_claims_file_of_its_data_findings(tmp_path, mirro
          "stat": "value", "expect": 4.22, "tolerance": 1e-5, "text": "SOFR stood at 4.22% on 31 Oct 2025"},
         {"id": "gdp", "kind": "level", "provenance": "data", "measure": "reserves_gdp", "date": "2025-11-12",
          "stat": "value", "expect": 9.37, "tolerance": 0.01, "text": "reserves/GDP"},
-        {"id": "proj", "kind": "projection", "provenance": "model", "output": "x", "value": 1.0}]}
+        {"id": "proj", "kind": "projection", "provenance": "model", "output": "x", "value": 1.0},
+        {"id": "below", "kind": "crossing", "provenance": "data", "measure": "reserves", "level": 3000.0,
+         "direction": "below", "at": "2025-10-22", "note": "already", "stat": "first_below",
+         "window": ["2025-10-15", "2025-11-12"], "expect": "2025-10-22", "tolerance": 1e-5, "text": "..."}]}
     f = tmp_path / "default.results.json"
     f.write_text(json.dumps(sidecar))
     verdicts = run_claims(f)
-    assert [(v.id, v.verdict) for v in verdicts] == [("sofr", "supported"), ("gdp", "supported")]
+    assert [(v.id, v.verdict) for v in verdicts] == [("sofr", "supported"), ("gdp", "supported"),
+                                                     ("below", "supported")]
 
 
 def _recheck(d: dict, ds) -> str:
@@ -315,7 +320,8 @@ def test_claimed_values_and_what_the_data_give_carry_their_units_in_both_languag
         def info(self, sid):
             from types import SimpleNamespace
 
-            return SimpleNamespace(units="billions_usd", title="Fed overnight repo operations, Treasury collateral only")
+            return SimpleNamespace(units="billions_usd",
+                                   title="Fed overnight repo operations, Treasury collateral only")
 
     set_languages("en,zh")
     try:

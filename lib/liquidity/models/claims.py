@@ -178,6 +178,8 @@ def _sidecar_claims(path: Path, text: str) -> tuple[dict, list[Claim]]:
         if not isinstance(item, dict) or not item.get("stat"):
             continue                      # model, assumption and decision claims are checked at publish
         fields = {k: v for k, v in item.items() if k in CLAIM_KEYS}
+        if fields.get("stat") not in ("min", "max"):
+            fields.pop("at", None)        # a crossing's day is its expect; `at` is the day of an extreme only
         claim = _parse_claim(path, fields, {"_": 1}, seen)
         hindsight = item.get("provenance") == "hindsight"
         claim.as_of = "latest" if hindsight else str(raw.get("as_of") or "latest")

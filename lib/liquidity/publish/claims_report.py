@@ -123,8 +123,8 @@ def findings(claims: list[Claim], verdicts: list[Verdict], zh: dict[str, str], d
                       claimed=claimed(claim, ds))
             said = data_claim(claim, verdict, ds)
             if said is None:              # a statistic the findings cannot state as a claim: the number in words
-                lead = tr("{quote} is contradicted (claimed: {claimed}; the data give {actual})", quote=quote(claim, zh),
-                          claimed=claimed(claim, ds), actual=actual(verdict, claim, ds))
+                lead = tr("{quote} is contradicted (claimed: {claimed}; the data give {actual})",
+                          quote=quote(claim, zh), claimed=claimed(claim, ds), actual=actual(verdict, claim, ds))
             out.append(F.finding(said, lead=lead))
         else:
             out.append(F.finding(lead=tr("{quote} cannot be checked here ({why})", quote=quote(claim, zh),
