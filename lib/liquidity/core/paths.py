@@ -42,14 +42,14 @@ def claims_dir() -> Path:
     return data_dir() / "claims"
 
 
-def _setting(name: str) -> Path | None:
+def _setting(name: str, root: Path | None = None) -> Path | None:
     """A path setting; a relative value is taken from the project root (where README.md documents it), so that
     `LIQUIDITY_MIRROR=../shared/data` means the same folder to the CLI, to a kernel in notebooks/ and to nbval."""
     env = os.environ.get(name)
     if not env:
         return None
     path = Path(env).expanduser()
-    return (path if path.is_absolute() else project_root() / path).resolve()
+    return (path if path.is_absolute() else (root or project_root()) / path).resolve()
 
 
 def cache_dir() -> Path:
@@ -64,8 +64,9 @@ def params_dir() -> Path:
     return notebooks_dir() / "params"
 
 
-def outputs_dir() -> Path:
-    return _setting("LIQUIDITY_OUTPUTS") or project_root() / "outputs"
+def outputs_dir(root: Path | None = None) -> Path:
+    """The outputs folder of this project (or of the project at `root`)."""
+    return _setting("LIQUIDITY_OUTPUTS", root) or (root or project_root()) / "outputs"
 
 
 def mirror_dir() -> Path | None:
