@@ -81,9 +81,10 @@ lab: install                          ## JupyterLab on the notebooks (LAB_ARGS: 
 	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
 
-bench: install system-deps            ## timings of benchmarks/README.md (about 15 minutes on 2 cores)
+bench: install system-deps            ## timings of benchmarks/README.md (about 20 minutes on 2 cores)
 	$(BIN)/python benchmarks/bench_scorecard.py
 	$(BIN)/python benchmarks/bench_cache.py
+	$(BIN)/python benchmarks/bench_demand_curve.py
 	$(BIN)/python benchmarks/bench_refresh.py
 
 bench-airflow: install airflow-env postgres-deps ## the DAG's wall time on the LocalExecutor, 1 and 2 parallel tasks

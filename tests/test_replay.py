@@ -49,6 +49,7 @@ def test_replay_parameter_sets_record_values_from_the_mirror(published):
         # the week of 18 Sep 2019 over the GDP published by then (2019Q2), not the quarter it falls in
         assert r["reserves_gdp_2019_pct"] == pytest.approx(1394.122 / 21397.938 * 100, rel=1e-6)
         assert r["counterfactual_shock_bn"] == pytest.approx(119.476)
+        assert not r["counterfactual_fit_degenerate"]                       # the EFFR curve is one: it may predict
         assert r["counterfactual_ci_low"] <= r["counterfactual_spread_bp"] <= r["counterfactual_ci_high"]
         assert r["first_decisions_2019"] == ["repo_ops_2019"]             # announced on day 0, in response
     d = res["default"]

@@ -48,7 +48,7 @@ def test_exponential_curve_recovers_known_parameters_with_regime_intercepts():
 
 def test_kink_fit_and_bootstrap_interval_cover_the_truth():
     x, y, regime = _synthetic_kink()
-    k = dcv.bootstrap_kink(x, y, regime, reps=150, block=5, seed=3)
+    k = dcv.bootstrap_kink(x, y, regime, reps=150, seed=3)
     assert k.kink == pytest.approx(11.0, abs=0.4) and k.slope == pytest.approx(-3.0, abs=0.3)
     assert k.ci_low <= 11.0 <= k.ci_high and k.ci_high - k.ci_low < 2.0
     assert k.slope_ci_low <= -3.0 <= k.slope_ci_high
@@ -56,7 +56,7 @@ def test_kink_fit_and_bootstrap_interval_cover_the_truth():
 
 def test_curve_prediction_interval_covers_the_true_curve():
     x, y, regime = _synthetic_exp(seed=5)
-    pred = dcv.bootstrap_curve_prediction(x, y, regime, [7.0, 12.0], reps=120, block=5, seed=1)
+    pred = dcv.bootstrap_curve_prediction(x, y, regime, [7.0, 12.0], reps=120, seed=1)
     truth = -6.0 + 80.0 * np.exp(-0.35 * np.array([7.0, 12.0]))
     assert ((pred["low"] <= truth) & (truth <= pred["high"])).all()
 
@@ -114,7 +114,7 @@ def test_a_kink_on_the_edge_of_the_range_is_reported_as_such():
 
 def test_bootstrap_curve_gives_intervals_for_b_and_c():
     x, y, regime = _synthetic_exp(seed=5)
-    curve, pred = dcv.bootstrap_curve(x, y, regime, [8.0], reps=80, block=5, seed=2)
+    curve, pred = dcv.bootstrap_curve(x, y, regime, [8.0], reps=80, seed=2)
     assert curve.b_low <= 80.0 <= curve.b_high and curve.c_low <= 0.35 <= curve.c_high
     assert pred["low"].iloc[0] <= pred["spread"].iloc[0] <= pred["high"].iloc[0]
 
@@ -137,8 +137,21 @@ def test_repo_stress_parameter_sets_record_values_from_the_mirror(published):
     assert nov["days_above_srf_rate_90d"] >= 1              # 31 Oct 2025: SOFR 4.22% above the 4.00% top
     # GDP published by 17 Nov 2025 is 2025Q2 (the Q3 advance estimate was cancelled): about 9.4%, not 9.18%
     assert nov["reserves_gdp_pct"] == pytest.approx(2855.03 / 30485.729 * 100, rel=1e-6)
-    assert not nov["kink_at_edge"] and nov["kink_ci_low"] <= nov["kink_reserves_gdp_pct"] <= nov["kink_ci_high"]
-    assert nov["reserves_gdp_pct"] < nov["kink_reserves_gdp_pct"]          # below the kink in Nov 2025
+    # the kink with the persistence of weekly spreads allowed for (issue 28): its interval spans the range searched,
+    # so it is not located and no light uses it; its point estimate is still recorded, in dollars too
+    assert nov["kink_ci_low"] <= nov["kink_reserves_gdp_pct"] <= nov["kink_ci_high"]
+    assert not nov["kink_located"] and nov["kink_not_located_because"] == "whole"
+    assert nov["stress_lights"]["reserves_vs_kink"] == "n/a"
+    assert nov["reserves_gdp_pct"] < nov["kink_reserves_gdp_pct"]          # below the point estimate in Nov 2025
+    assert nov["gdp_known_quarter"] == "2025Q2" and nov["gdp_known_bn"] == pytest.approx(30485.729)
+    assert nov["kink_bn"] == pytest.approx(nov["kink_reserves_gdp_pct"] / 100 * nov["gdp_known_bn"], rel=1e-6)
+    assert nov["kink_distance_bn"] == pytest.approx(nov["reserves_bn"] - nov["kink_bn"], abs=1e-3)
+    assert nov["reserves_bn"] == pytest.approx(2855.03) and nov["kink_crossing_date"] is None
+    assert nov["kink_ci_low_bn"] <= nov["kink_bn"] <= nov["kink_ci_high_bn"]
+    assert not nov["exp_fit_degenerate"] and nov["kink_no_regimes_pct"] is not None
+    # out of sample with pooling decided before 2025: -15bp had 19 weeks then and shares the -20bp intercept
+    assert nov["oos_training_regimes"]["-15.0"] == -20.0 and nov["oos_weeks"] > 0
+    assert nov["rde_ci_low"] <= nov["rde_bp_per_pct"] <= nov["rde_ci_high"] and nov["rde_first_stage_f"] > 10
     assert nov["curve_b_ci_low"] <= nov["curve_b_bp"] <= nov["curve_b_ci_high"]     # intervals promised, given
     assert nov["curve_c_ci_low"] <= nov["curve_c"] <= nov["curve_c_ci_high"]
     assert nov["elasticity_ci_low"] <= nov["elasticity_bp_per_pp"] <= nov["elasticity_ci_high"]
@@ -155,12 +168,21 @@ def test_repo_stress_parameter_sets_record_values_from_the_mirror(published):
     # configurations of 2018-19 share an intercept instead of absorbing the squeeze
     assert ep["kink_at_edge"] and ep["stress_lights"]["reserves_vs_kink"] == "n/a"
     assert len(ep["fit_regimes"]) < len(ep["config_regimes"])
+    # without the regime intercepts the 2019 kink sits inside the range, at about 13.5% of GDP (seiche: 13.38%)
+    assert ep["kink_no_regimes_pct"] == pytest.approx(13.46, abs=0.05)
+    assert ep["kink_no_regimes_ci_low"] <= ep["kink_no_regimes_pct"] <= ep["kink_no_regimes_ci_high"]
+    assert ep["gdp_known_quarter"] == "2019Q2"          # 2019Q3 is published at the end of October
     assert ep["stress_score"] > published.results("repo_stress", "default")["stress_score"]   # 2019 was worse
 
     d = published.results("repo_stress", "default")
     assert d["srf_peak_bn"] == pytest.approx(74.6) and d["srf_peak_date"] == "2025-12-31"
     sofr = published.results("repo_stress", "sofr_curve_2025_11_17")
     assert sofr["spread_measure"] == "sofr_iorb" and sofr["scenario_reserves_bn"] == 2500.0
+    # the SOFR exponential fit is a wall of millions of bp: flagged, and nothing quotes it
+    assert sofr["exp_fit_degenerate"] and sofr["exp_fit_degenerate_reason"] == "height absurd"
+    assert sofr["curve_b_bp"] > 1e6 and sofr["scenario_spread_bp"] is None
+    assert not sofr["kink_located"] and sofr["stress_lights"]["reserves_vs_kink"] == "n/a"
+    assert not d["exp_fit_degenerate"] and d["rde_ci_low"] <= d["rde_bp_per_pct"] <= d["rde_ci_high"]
     assert d["as_of"] == "latest" and d["sofr_date"] == mirror_last("SOFR")[0]
 
 
@@ -175,6 +197,10 @@ def test_repo_stress_findings_say_what_the_numbers_say(published):
     s = sentence(f, "SRF use peaked")
     assert "$50.35bn on 31 Oct 2025" in s and f"on {nov['srf_days_used_quarter']} days in 2025Q4 (to 17 Nov 2025)" in s
     s = sentence(f, "Reserves are")
-    assert f"{fmt.num(nov['reserves_gdp_pct'], 2)}% of GDP" in s and f"kink is at {fmt.num(nov['kink_reserves_gdp_pct'], 2)}%" in s
+    assert f"{fmt.num(nov['reserves_gdp_pct'], 2)}% of GDP" in s and "the data do not locate the kink" in s
+    assert f"around an estimate of {fmt.num(nov['kink_reserves_gdp_pct'], 2)}%" in s
     ep = [plain(x) for x in published.findings("repo_stress", "episode_2019")]
     assert "the data do not locate a kink inside the range searched" in sentence(ep, "Reserves are")
+    sofr = [plain(x) for x in published.findings("repo_stress", "sofr_curve_2025_11_17")]
+    assert "exponential fit of the demand curve is degenerate" in sentence(sofr, "The exponential fit")
+    assert not any("the curve predicts" in x for x in sofr)
