@@ -76,6 +76,9 @@ def data_messages() -> set[str]:
 
     out |= set(VERDICTS.values()) | set(WHO) | set(NAMES.values())
     out |= {era_title(m, "2019-09-17", name=n) for m in _M for n in (True, False)}
+    from liquidity.publish.eras import span_title
+
+    out |= {span_title(m, "2019-09-17", "2025-10-31", name=n) for m in _M for n in (True, False)}
     out |= {SRF_TOTAL_ONLY, "ok", "missing", "stale", "why"}
     out |= {"week", "weeks", "business day", "business days", "day", "days", "quarter", "quarters",
             "ALFRED, as of the cut", "ALFRED, latest", "today's vintage", "1w", "1m", "3m",
