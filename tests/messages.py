@@ -74,8 +74,13 @@ def data_messages() -> set[str]:
     from liquidity.data.measures import MEASURES as _M
     from liquidity.publish.findings import NAMES, VERDICTS, WHO, era_title
 
-    out |= set(VERDICTS.values()) | set(WHO) | set(NAMES.values())
+    from liquidity.publish.curve_report import WHY_NOT_LOCATED
+
+    out |= set(VERDICTS.values()) | set(WHO) | set(NAMES.values()) | set(WHY_NOT_LOCATED.values())
     out |= {era_title(m, "2019-09-17", name=n) for m in _M for n in (True, False)}
+    from liquidity.publish.eras import span_title
+
+    out |= {span_title(m, "2019-09-17", "2025-10-31", name=n) for m in _M for n in (True, False)}
     out |= {SRF_TOTAL_ONLY, "ok", "missing", "stale", "why"}
     out |= {"week", "weeks", "business day", "business days", "day", "days", "quarter", "quarters",
             "ALFRED, as of the cut", "ALFRED, latest", "today's vintage", "1w", "1m", "3m",

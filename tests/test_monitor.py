@@ -67,7 +67,7 @@ def test_window_names_follow_the_era():
 
     assert eras.window_name("iorb", "2019-01-01", "2019-09-30") == "IOER"
     assert eras.window_name("iorb", "2024-01-01", "2026-08-20") == "IORB"
-    assert eras.window_name("iorb", "2019-01-01", "2026-08-20") == "IORB (IOER before 29 Jul 2021)"
+    assert eras.window_name("iorb", "2019-01-01", "2026-08-20") == "IOER/IORB"
     assert eras.window_name("sofr_iorb", "2019-01-01", "2019-09-30", name=False) == "SOFR - IOER"
     assert eras.top_of_range_name("2019-01-01", "2019-09-30") == "Top of range"
     assert eras.top_of_range_name("2024-01-01", None) == "Top of range (SRF rate)"

@@ -187,20 +187,69 @@ def test_repo_stress_parameter_sets_record_values_from_the_mirror(published):
 
 
 @pytest.mark.notebook
-def test_repo_stress_findings_say_what_the_numbers_say(published):
-    from liquidity.publish.i18n import fmt
+def test_repo_stress_findings_are_claims_that_say_what_the_series_say(published, mirrored):
+    """Each finding is a structured claim a reviewer recomputes from the raw series, each with its own date or window
+    (TGCR is published on its own calendar, SRF use to its own last day); records name their window and start no
+    earlier than the series or the facility; model outputs name their model and equal the sidecar."""
+    import liquidity as lq
     from notes import plain, sentence
 
+    ds = lq.Dataset(as_of="2025-11-17")
+    sofr, iorb, tgcr, top = ds.series("SOFR"), ds.series("IORB"), ds.series("TGCRRATE"), ds.series("DFEDTARU")
+    srf = ds.series("NYFED_RP_TOTAL")
     nov = published.results("repo_stress", "as_of_2025_11_17")
+    c = published.claims("repo_stress", "as_of_2025_11_17")
+    assert (c["sofr"]["kind"], c["sofr"]["date"], c["sofr"]["expect"]) == ("level", "2025-11-14", sofr["2025-11-14"])
+    day = tgcr.index.max()                                      # TGCR's own last day, whatever the others' are
+    assert (c["tgcr_iorb"]["measure"], c["tgcr_iorb"]["date"]) == ("tgcr_iorb", f"{day:%Y-%m-%d}")
+    assert c["tgcr_iorb"]["expect"] == pytest.approx((tgcr[day] - iorb[iorb.index <= day].iloc[-1]) * 100)
+    spread = (sofr - iorb.reindex(sofr.index)) * 100
+    window = spread["2025-01-01":"2025-11-14"]
+    assert (c["sofr_iorb_peak"]["stat"], c["sofr_iorb_peak"]["window"]) == ("max", ["2025-01-01", "2025-11-14"])
+    assert (c["sofr_iorb_peak"]["at"], c["sofr_iorb_peak"]["expect"]) == (f"{window.idxmax():%Y-%m-%d}",
+                                                                          pytest.approx(window.max()))
+    # the SRF: its largest day inside the note's window, and the days with take-up in the last quarter to its own end
+    use = srf["2025-01-01":"2025-11-17"]
+    assert (c["srf_peak"]["at"], c["srf_peak"]["expect"]) == (f"{use.idxmax():%Y-%m-%d}", pytest.approx(use.max()))
+    quarter = srf["2025-10-01":]
+    assert (c["srf_days"]["kind"], c["srf_days"]["window"]) == ("count", ["2025-10-01", f"{srf.index.max():%Y-%m-%d}"])
+    assert c["srf_days"]["expect"] == (quarter > 0).sum() == nov["srf_days_used_quarter"]
+    # days SOFR printed above the SRF rate in the 90 days to its last print: the stress summary's count
+    trailing = sofr[(sofr.index > pd.Timestamp("2025-11-14") - pd.Timedelta(days=90))]
+    above = int((trailing > top.reindex(trailing.index, method="ffill")).sum())
+    assert c["days_above_srf"]["measure"] == "sofr_srf" and c["days_above_srf"]["expect"] == above
+    assert above == nov["days_above_srf_rate_90d"] >= 1
+    # model claims: named model, the sidecar's value
+    for cid, key in (("kink", "kink_reserves_gdp_pct"), ("stress_score", "stress_score"),
+                     ("scenario_spread", "scenario_spread_bp")):
+        assert c[cid]["provenance"] == "model" and c[cid]["model"] and c[cid]["value"] == pytest.approx(nov[key])
+    assert c["scenario_drain"]["provenance"] == "assumption" and c["scenario_drain"]["value"] == 300.0
+    assert c["reserves_now"]["expect"] == pytest.approx(2855.03) and c["reserves_now"]["date"] == "2025-11-12"
     f = [plain(x) for x in published.findings("repo_stress", "as_of_2025_11_17")]
-    assert f"TGCR - IORB {fmt.bp(nov['tgcr_iorb_bp'], sign=True)}" in sentence(f, "SOFR was")
-    s = sentence(f, "SRF use peaked")
-    assert "$50.35bn on 31 Oct 2025" in s and f"on {nov['srf_days_used_quarter']} days in 2025Q4 (to 17 Nov 2025)" in s
-    s = sentence(f, "Reserves are")
-    assert f"{fmt.num(nov['reserves_gdp_pct'], 2)}% of GDP" in s and "the data do not locate the kink" in s
-    assert f"around an estimate of {fmt.num(nov['kink_reserves_gdp_pct'], 2)}%" in s
-    ep = [plain(x) for x in published.findings("repo_stress", "episode_2019")]
-    assert "the data do not locate a kink inside the range searched" in sentence(ep, "Reserves are")
-    sofr = [plain(x) for x in published.findings("repo_stress", "sofr_curve_2025_11_17")]
-    assert "exponential fit of the demand curve is degenerate" in sentence(sofr, "The exponential fit")
-    assert not any("the curve predicts" in x for x in sofr)
+    assert "SOFR - IORB peaked at 32bp on 31 Oct 2025, the highest between 1 Jan 2025 and 14 Nov 2025" in \
+        sentence(f, "peaked at 32bp")
+    assert "on 27 of the 32 days with data from 1 Oct 2025 to 17 Nov 2025" in sentence(f, "SRF take-up")
+    assert "we assume a drain of reserves of $300bn" in sentence(f, "we assume")
+
+    # the newest data: the SRF record starts with the facility, whatever the first date the charts show
+    d = published.claims("repo_stress", "default")
+    assert (d["srf_peak"]["window_from"], d["srf_peak"]["window"][0]) == ("facility", "2021-07-28")
+    assert d["srf_peak"]["at"] == "2025-12-31" and d["srf_peak"]["expect"] == pytest.approx(74.6)
+    assert "the highest since the facility opened (28 Jul 2021" in sentence(
+        [plain(x) for x in published.findings("repo_stress", "default")], "$74.60bn")
+    tgcr_day, _ = mirror_last("TGCRRATE")
+    assert d["tgcr_iorb"]["date"] == tgcr_day and d["sofr"]["date"] == mirror_last("SOFR")[0]
+
+    # 2019: no SRF claims, SOFR's record from the series' first day, and today's thresholds said to be today's
+    ep = published.claims("repo_stress", "episode_2019")
+    assert not any(k.startswith("srf") for k in ep)
+    assert (ep["sofr_iorb_peak"]["window_from"], ep["sofr_iorb_peak"]["window"][0]) == ("series", "2018-04-03")
+    assert "today's thresholds" in ep["stress_score"]["label"]
+    assert "do not locate" in ep["kink"]["label"] and published.results("repo_stress", "episode_2019")["kink_at_edge"]
+    # not located (issue 28): the finding says so, and why, instead of quoting the kink as a threshold
+    assert "do not locate" in c["kink"]["label"] and c["kink"]["label_values"]["why"] == \
+        "the interval spans the range searched"
+    assert "the data do not locate" in sentence(f, "the kink in reserves/GDP")
+    # the degenerate SOFR exponential fit is quoted nowhere
+    sofr_claims = published.claims("repo_stress", "sofr_curve_2025_11_17")
+    assert "scenario_spread" not in sofr_claims and "now_spread" not in sofr_claims

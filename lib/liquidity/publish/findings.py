@@ -61,6 +61,8 @@ def era_title(measure: str, day=None, name: bool = False) -> str:
         return title.replace("IORB", "IOER")
     if day < SRF_FROM and measure == "srf_rate":
         return MEASURES["range_high"].title
+    if day < SRF_FROM and "SRF rate" in title:          # a spread over it (sofr_srf): the top of the range then
+        return title.replace("SRF rate", "top of the target range")
     return title
 
 

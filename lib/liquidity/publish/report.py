@@ -89,6 +89,11 @@ def split_languages(nb, lang: str):
     return nb
 
 
+def interval(low, high, digits: int = 2) -> Text:
+    """An interval in a table cell: "1.20 – 3.40" (numbers in the reader's conventions)."""
+    return tr("{low} – {high}", low=fmt.num(low, digits), high=fmt.num(high, digits))
+
+
 def markdown(text: str) -> str:
     """Markdown with dollar signs kept literal: Jupyter and nbconvert read $...$ as LaTeX math, which would swallow
     text between two amounts such as "$589bn ... $514bn"."""
