@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from liquidity.core.errors import InputError
+from liquidity.models import engine
 from liquidity.models import scorecard as sc
 from notes import plain, sentence
 
@@ -141,14 +142,25 @@ def test_an_origin_sees_only_what_was_published_and_decided_by_then(ds):
     assert view.series("WRESBAL").index.max() < ds.series("WRESBAL").index.max()
 
     truth = sc.outcomes(ds)
-    result = sc.run_origin(view, origin, truth, sc.Settings())
+    proj = engine.run_origin(ds, origin, 13)
+    fc = engine.forecasts_of(proj, origin)
+    result = sc.run_origin(view, origin, truth, sc.Settings(), fc)
     rows = pd.DataFrame(result.rows)
-    assert set(rows["engine"]) >= {"identity_a", "identity_b", "qt", "rw", "drift", "seasonal"}
+    assert set(rows["engine"]) >= {"balance_sheet", "treasury_target", "previous_identity_a", "previous_identity_b",
+                                   "rw", "drift", "seasonal"}
+    assert set(rows[rows["engine"] == "balance_sheet"]["target"]) == set(sc.ENGINE_TARGETS)
     assert (rows["base"] <= pd.Timestamp("2025-11-05")).all()
-    a8 = rows[(rows["engine"] == "identity_a") & (rows["horizon"] == 8)].iloc[0]
+    a8 = rows[(rows["engine"] == "previous_identity_a") & (rows["horizon"] == 8)].iloc[0]
     assert a8["target_date"] == pd.Timestamp("2025-12-31") and a8["low"] < a8["forecast"] < a8["high"]
-    # engine A's TGA goes to the Treasury's $850bn end-2025 target announced on 3 Nov
+    # the previous engine's TGA goes to the Treasury's $850bn end-2025 target announced on 3 Nov
     assert result.tga_rule.startswith("Treasury target 850 on 2025-12-31")
+    # the literal Treasury target: $850bn on 31 Dec 2025 itself (a Wednesday), 8 weeks after the base week
+    t8 = rows[(rows["engine"] == "treasury_target") & (rows["horizon"] == 8)].iloc[0]
+    assert t8["forecast"] == pytest.approx(850.0)
+    # the engine's reserves are its own identity: assets - TGA - ON RRP - currency - other
+    e8 = {r.target: r.forecast for r in rows[(rows["engine"] == "balance_sheet") & (rows["horizon"] == 8)].itertuples()}
+    f = proj.frame.loc["2025-12-31"]
+    assert e8["reserves"] == pytest.approx(f["assets"] - f["tga"] - f["rrp"] - f["currency"] - f["other"])
 
 
 @pytest.mark.notebook
