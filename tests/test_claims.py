@@ -35,6 +35,8 @@ class FakeDs:
 
         if name == "reserves":
             return WEEK
+        if name == "tga_week_avg":
+            return pd.Series([500.0, 540.0, 560.0, 600.0], index=WEEK.index)
         raise MissingSeriesError("RPONTTLD", "the mirror has no fred/RPONTTLD.csv")
 
     def series(self, sid, native=False):
@@ -121,7 +123,8 @@ def test_cli_json_output(mirrored):
                           capture_output=True, text=True, cwd=ROOT, env=os.environ.copy())
     assert proc.returncode == 0
     rows = json.loads(proc.stdout)
-    assert set(rows[0]) == {"id", "verdict", "actual", "expect", "tolerance", "measure", "series", "dates", "reason"}
+    assert set(rows[0]) == {"id", "verdict", "actual", "expect", "tolerance", "low", "high", "measure", "series",
+                            "dates", "reason"}
     assert rows[0]["dates"] == ["2019-09-17"] and rows[0]["actual"] == 5.25
 
 
@@ -141,3 +144,57 @@ def test_claims_notebook_parameter_sets(published):
                                                          "unverifiable"]
     html = published.path("claims_check", "default", ext="html").read_text()
     assert "9 of 10 claims supported, 1 contradicted, 0 unverifiable" in html
+
+
+W = (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-22"))
+
+
+@pytest.mark.parametrize("kw,verdict,actual", [
+    (dict(stat="count_above", level=95.0, expect=3.0, tolerance=0.0), "supported", 3.0),    # 100, 110, 120
+    (dict(stat="count_below", level=100.0, expect=1.0, tolerance=0.0), "supported", 1.0),   # 90; 100 is not below
+    (dict(stat="first_below", level=95.0, expect="2025-01-15"), "supported", "2025-01-15"),
+    (dict(stat="first_below", level=95.0, expect="2025-01-08"), "contradicted", "2025-01-15"),
+    (dict(stat="first_above", level=130.0, expect=None), "supported", None),                # never above 130
+    (dict(stat="share", of="tga_week_avg", expect=0.2, tolerance=1e-9), "supported", 0.2),  # +20 of +100
+    (dict(stat="max", expect=120.0, tolerance=0.0, at=pd.Timestamp("2025-01-22")), "supported", 120.0),
+    (dict(stat="max", expect=120.0, tolerance=0.0, at=pd.Timestamp("2025-01-08")), "contradicted", 120.0),
+    (dict(stat="value", expect=None, low=None, high=130.0), "supported", 120.0),              # "under 130"
+    (dict(stat="value", expect=None, low=125.0, high=None), "contradicted", 120.0),
+])
+def test_new_statistics_and_bounds_have_known_answers(kw, verdict, actual):
+    v = evaluate(_claim(window=W, **kw), FakeDs())
+    assert (v.verdict, v.actual) == (verdict, actual), v.reason
+
+
+def test_a_claim_with_bounds_or_a_level_is_read_from_yaml_and_bad_combinations_name_the_line(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("title: t\nsource: s\nclaims:\n  - id: a\n    text: under 10bn\n    measure: srf_usage\n"
+                 "    date: 2025-11-17\n    stat: value\n    max: 10\n  - id: b\n    text: first below 3tn\n"
+                 "    measure: reserves\n    window: [2025-01-01, 2025-12-31]\n    stat: first_below\n    level: 3000\n"
+                 "    expect: 2025-10-01\n    tolerance: 0\n")
+    _, claims = load_claims(f)
+    assert (claims[0].low, claims[0].high, claims[0].expect) == (None, 10, None)
+    assert claims[1].expect == "2025-10-01" and claims[1].level == 3000.0
+    f.write_text("title: t\nsource: s\nclaims:\n  - id: a\n    text: x\n    measure: reserves\n"
+                 "    date: 2025-11-17\n    stat: value\n    max: 10\n    expect: 3\n    tolerance: 1\n")
+    with pytest.raises(InputError, match="line 4: claim 'a': give either expect and tolerance, or the bounds"):
+        load_claims(f)
+    f.write_text("title: t\nsource: s\nclaims:\n  - id: a\n    text: x\n    measure: reserves\n"
+                 "    date: 2025-11-17\n    stat: count_above\n    expect: 3\n    tolerance: 0\n")
+    with pytest.raises(InputError, match="needs the number 'level'"):
+        load_claims(f)
+
+
+def test_a_results_sidecar_is_a_claims_file_of_its_data_findings(tmp_path, mirrored):
+    """`liquidity claims <set>.results.json` re-checks the note's data findings at the note's as-of date; model,
+    assumption and decision claims are left to the publish check."""
+    sidecar = {"as_of": "2025-11-17", "findings": [
+        {"id": "sofr", "kind": "level", "provenance": "data", "measure": "sofr", "date": "2025-10-31",
+         "stat": "value", "expect": 4.22, "tolerance": 1e-5, "text": "SOFR stood at 4.22% on 31 Oct 2025"},
+        {"id": "gdp", "kind": "level", "provenance": "data", "measure": "reserves_gdp", "date": "2025-11-12",
+         "stat": "value", "expect": 9.37, "tolerance": 0.01, "text": "reserves/GDP"},
+        {"id": "proj", "kind": "projection", "provenance": "model", "output": "x", "value": 1.0}]}
+    f = tmp_path / "default.results.json"
+    f.write_text(json.dumps(sidecar))
+    verdicts = run_claims(f)
+    assert [(v.id, v.verdict) for v in verdicts] == [("sofr", "supported"), ("gdp", "supported")]

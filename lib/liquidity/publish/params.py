@@ -264,9 +264,14 @@ def check_cell(namespace: dict | None = None) -> dict:
         check_value(name, values[name], p.domain)
     check_order(values)
     if "lang" in values:
-        from .i18n import set_language
+        import os
 
-        set_language(values["lang"])
+        from .i18n import LANGS_VARIABLE, set_language, set_languages
+
+        if os.environ.get(LANGS_VARIABLE):    # the runner: one execution renders several languages
+            set_languages(os.environ[LANGS_VARIABLE])
+        else:
+            set_language(values["lang"])
     return values
 
 
