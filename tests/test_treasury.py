@@ -107,7 +107,7 @@ def test_a_dataset_sees_the_statements_announced_by_its_as_of_date(mirrored):
     assert set(latest[latest["announced"] == "2025-11-03"]["assumed_cash_bn"]) == {850.0}
     prov = ds.provenance().set_index("series")
     assert prov.loc["TREASURY_CASH_ASSUMED", "last used"] == "2025-11-03"
-    assert prov.loc["TREASURY_CASH_ASSUMED", "vintage"] == "statements as announced"
+    assert prov.loc["TREASURY_CASH_ASSUMED", "vintage"] == "statements known on the as-of date"
 
 
 def test_a_missing_table_is_recorded_as_missing(tmp_path, monkeypatch):

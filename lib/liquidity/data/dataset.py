@@ -326,7 +326,7 @@ class Dataset:
         return {"series": tid, "title": info.title, "native units": "billions_usd", "source": meta.get("source", ""),
                 "first used": f"{used[info.announced].min():%Y-%m-%d}" if used is not None and len(used) else "",
                 "last used": f"{used[info.announced].max():%Y-%m-%d}" if used is not None and len(used) else "",
-                "vintage": "statements as announced", "fetched at": meta.get("fetched_at", ""),
+                "vintage": "statements known on the as-of date", "fetched at": meta.get("fetched_at", ""),
                 "status": "missing" if tid in self.missing else "stale" if meta.get("stale") else "ok",
                 "why": self.missing.get(tid) or (meta.get("stale_reason", "") if meta.get("stale") else "")}
 

@@ -69,6 +69,7 @@ import pandas as pd
 from ..core import atomic, paths
 from ..core.errors import InputError, MissingSeriesError
 from ..data.events import load_events
+from ..data.measures import week_average
 from . import balance_sheet as bsh
 from . import qt
 from .scenarios import QtSpec, TgaSpec, project_holdings, tga_path, wednesdays, weekly_changes
@@ -271,16 +272,17 @@ def stated_knots(assumed: pd.DataFrame | None, interim: pd.DataFrame | None, t0,
     """The Treasury's targets for dates whose anchor week comes after t0: for each date the latest statement (the
     tables hold only what was announced by the origin)."""
     knots = {}
+    t0 = pd.Timestamp(t0)
     for frame, col in ((assumed, "quarter_end"), (interim, "target_date")):
         if frame is None or not len(frame):
             continue
-        latest = frame.sort_values("announced").groupby(col).last()
-        for day, row in latest.iterrows():
+        latest = frame.sort_values(["announced"], kind="stable").drop_duplicates(col, keep="last")
+        for day, value, announced in zip(latest[col], latest["assumed_cash_bn"], latest["announced"]):
             week = anchor_week(day)
-            if week <= pd.Timestamp(t0):
+            if week <= t0:
                 continue
-            level = float(row["assumed_cash_bn"]) + (gap_bn if col == "quarter_end" else 0.0)
-            knot = Knot(week, level, float(row["assumed_cash_bn"]), pd.Timestamp(day), pd.Timestamp(row["announced"]))
+            level = float(value) + (gap_bn if col == "quarter_end" else 0.0)
+            knot = Knot(week, level, float(value), pd.Timestamp(day), pd.Timestamp(announced))
             if week not in knots or knots[week].announced <= knot.announced:
                 knots[week] = knot
     return [knots[k] for k in sorted(knots)]
@@ -366,7 +368,7 @@ def rrp_spreads(view, weeks: pd.DatetimeIndex) -> pd.DataFrame:
             out[name] = np.nan
             continue
         spread = (s - rate.reindex(s.index.union(rate.index)).ffill().reindex(s.index)) * 100.0
-        out[name] = bsh.week_average(spread.dropna(), weeks)
+        out[name] = week_average(spread.dropna(), weeks)
     return out
 
 
@@ -757,39 +759,49 @@ def _read_history(path: Path) -> pd.DataFrame:
     return frame
 
 
-def errors_known_at(history: pd.DataFrame, truth: pd.DataFrame, t0, leg: str = "reserves",
-                    window_weeks: int | None = None) -> pd.DataFrame:
-    """The history's errors (forecast - outcome) whose outcome week is at or before t0 (published by an origin
-    whose base week is t0), from origins within `window_weeks` before t0."""
-    t0 = pd.Timestamp(t0)
-    h = history[(history["leg"] == leg) & (history["target_date"] <= t0)]
-    if window_weeks is not None:
-        h = h[h["origin"] > t0 - pd.Timedelta(weeks=window_weeks)]
+def with_errors(history: pd.DataFrame, truth: pd.DataFrame, leg: str = "reserves") -> pd.DataFrame:
+    """The history's rows of one leg with their outcome (as published in `truth`) and error (forecast - outcome);
+    rows whose outcome is not published are dropped."""
+    h = history[history["leg"] == leg]
     actual = truth[leg].reindex(h["target_date"]).to_numpy(float)
     out = h.assign(actual=actual, error=h["forecast"].to_numpy(float) - actual)
     return out.dropna(subset=["error"])
+
+
+def errors_known_at(history: pd.DataFrame, truth: pd.DataFrame | None, t0, leg: str = "reserves",
+                    window_weeks: int | None = None) -> pd.DataFrame:
+    """The history's errors (forecast - outcome) whose outcome week is at or before t0 (published by an origin
+    whose base week is t0), from origins within `window_weeks` before t0. With truth None, `history` already
+    carries its errors (`with_errors`)."""
+    t0 = pd.Timestamp(t0)
+    h = history if truth is None else with_errors(history, truth, leg)
+    keep = h["target_date"] <= t0
+    if window_weeks is not None:
+        keep &= h["origin"] > t0 - pd.Timedelta(weeks=window_weeks)
+    return h[keep]
 
 
 def band_quantiles(errors: pd.DataFrame, horizons, level: float, min_errors: int) -> pd.DataFrame:
     """For each horizon: the lower and upper quantiles of the errors at that horizon and its neighbours (+-1 week,
     wider far out), n, and whether it was widened from a shorter horizon (too few errors: sqrt(h) scaling)."""
     tail = (1 - level) / 2
+    by_h = {int(k): v.to_numpy(float) for k, v in errors.groupby("horizon")["error"]}
     rows = []
     last_ok = None
     for h in horizons:
         k = max(1, h // 8)
-        e = errors.loc[(errors["horizon"] >= h - k) & (errors["horizon"] <= h + k), "error"].to_numpy(float)
+        parts = [by_h[j] for j in range(h - k, h + k + 1) if j in by_h]
+        e = np.concatenate(parts) if parts else np.empty(0)
         if len(e) >= min_errors:
             lo, hi = np.quantile(e, [tail, 1 - tail])
-            rows.append({"horizon": h, "err_low": lo, "err_high": hi, "n": len(e), "scaled_from": None})
+            rows.append((h, lo, hi, len(e), np.nan))
             last_ok = rows[-1]
         elif last_ok is not None:
-            f = np.sqrt(h / last_ok["horizon"])
-            rows.append({"horizon": h, "err_low": last_ok["err_low"] * f, "err_high": last_ok["err_high"] * f,
-                         "n": last_ok["n"], "scaled_from": last_ok["horizon"]})
+            f = np.sqrt(h / last_ok[0])
+            rows.append((h, last_ok[1] * f, last_ok[2] * f, last_ok[3], last_ok[0]))
         else:
-            rows.append({"horizon": h, "err_low": np.nan, "err_high": np.nan, "n": len(e), "scaled_from": None})
-    out = pd.DataFrame(rows).set_index("horizon")
+            rows.append((h, np.nan, np.nan, len(e), np.nan))
+    out = pd.DataFrame(rows, columns=["horizon", "err_low", "err_high", "n", "scaled_from"]).set_index("horizon")
     # a band never narrows further out: the reader sees uncertainty grow with the horizon
     out["err_low"] = out["err_low"].cummin()
     out["err_high"] = out["err_high"].cummax()

@@ -43,6 +43,7 @@ from scipy import stats
 
 from ..core.errors import InputError, MissingSeriesError
 from ..core.rules import SIGNIFICANCE
+from ..data.measures import week_average
 from . import balance_sheet as bsh
 from . import demand_curve as dc
 from . import engine as bse
@@ -101,7 +102,7 @@ def outcomes(ds) -> pd.DataFrame:
                           "fed_assets": ds.series("WALCL")})
     frame = frame[frame.index.day_of_week == 2]
     rrp = ds.series("RRPONTSYD")
-    frame["rrp"] = bsh.week_average(rrp, frame.index)
+    frame["rrp"] = week_average(rrp, frame.index)
     frame.loc[frame.index < rrp.index.min(), "rrp"] = 0.0
     try:
         frame["currency"] = ds.series("WCURCIR").reindex(frame.index)
@@ -303,7 +304,7 @@ def walk_forward(ds, origins, settings: Settings, progress=None) -> tuple[pd.Dat
     eng = engine_settings(settings)
     history = bse.error_history(ds, eng)
     on_grid = set(history["origin"].unique())
-    engine_truth = bse.actuals(ds)
+    reserves_errors = bse.with_errors(history, bse.actuals(ds), "reserves")    # outcomes as published by as_of
     full_panel = None
     try:
         full_panel = dc.weekly_panel(ds, "effr_iorb", start=settings.curve_start,
@@ -322,7 +323,7 @@ def walk_forward(ds, origins, settings: Settings, progress=None) -> tuple[pd.Dat
         fc = fc[fc["horizon"] <= hmax]
         band = None
         if len(fc):
-            known = bse.errors_known_at(history, engine_truth, fc["base"].iloc[0], "reserves", eng.band_window_weeks)
+            known = bse.errors_known_at(reserves_errors, None, fc["base"].iloc[0], "reserves", eng.band_window_weeks)
             band = bse.band_quantiles(known, list(range(1, hmax + 1)), eng.band_level, eng.band_min_errors)
         panel = gdp = None
         if full_panel is not None:
@@ -397,6 +398,34 @@ def score(forecasts: pd.DataFrame, step_weeks: int) -> pd.DataFrame:
                          "dm_stat": stat, "dm_p": p,
                          "coverage": float(((band["actual"] >= band["low"]) & (band["actual"] <= band["high"])).mean())
                          if len(band) else None})
+    return pd.DataFrame(rows)
+
+
+LEG_PARTS = ("fed_assets", "tga", "rrp", "rest")      # reserves = Fed assets - TGA - ON RRP - (currency and other)
+
+
+def leg_contributions(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """The balance-sheet engine's reserves error split by leg, per origin and horizon: by the identity a Fed assets
+    error moves reserves one for one, a TGA or ON RRP error the other way, and the rest (currency and other) is
+    what is left. Columns origin, horizon, target_date, reserves (the error) and one per LEG_PARTS, adding up to it."""
+    f = forecasts[(forecasts["engine"] == "balance_sheet") & forecasts["target"].isin(["reserves", "fed_assets", "tga",
+                                                                                       "rrp"])]
+    wide = f.pivot_table(index=["origin", "horizon", "target_date"], columns="target", values="error").dropna()
+    if wide.empty:
+        return pd.DataFrame(columns=["origin", "horizon", "target_date", "reserves", *LEG_PARTS])
+    out = pd.DataFrame({"reserves": wide["reserves"], "fed_assets": wide["fed_assets"], "tga": -wide["tga"],
+                        "rrp": -wide["rrp"]})
+    out["rest"] = out["reserves"] - out["fed_assets"] - out["tga"] - out["rrp"]
+    return out.reset_index()
+
+
+def limiting_legs(contrib: pd.DataFrame) -> pd.DataFrame:
+    """Per horizon, the mean absolute contribution of each leg to the reserves error, largest first in `order`."""
+    rows = []
+    for h, g in contrib.groupby("horizon"):
+        sizes = {leg: float(g[leg].abs().mean()) for leg in LEG_PARTS}
+        rows.append({"horizon": int(h), "reserves": float(g["reserves"].abs().mean()), **sizes,
+                     "order": sorted(sizes, key=sizes.get, reverse=True)})
     return pd.DataFrame(rows)
 
 
