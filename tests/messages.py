@@ -85,5 +85,12 @@ def data_messages() -> set[str]:
     return out
 
 
+def parameter_labels() -> set[str]:
+    """How the appendix names each notebook's parameters (their comments without the range)."""
+    from liquidity.publish.notebooks import declared_params, list_notebooks
+
+    return {p.label for nb in list_notebooks() for p in declared_params(nb).values()}
+
+
 def all_messages() -> set[str]:
-    return literal_messages() | data_messages()
+    return literal_messages() | data_messages() | parameter_labels()

@@ -182,6 +182,11 @@ class Param:
     def domain(self) -> Domain | None:
         return domain_from_help(self.help)
 
+    @property
+    def label(self) -> str:
+        """How the appendix names the parameter for a reader (an English message): its comment without the range."""
+        return _RANGE.sub("", self.help).strip().rstrip(".;,").strip() or self.name
+
 
 def parse_parameters_cell(source: str) -> dict[str, Param]:
     """The parameters of a `parameters` cell's source (name, type, default, help), read as papermill reads them:
@@ -249,6 +254,14 @@ def _parameters_source(namespace: dict) -> str:
     raise InputError("no parameters cell found in this kernel's history: run the notebook from its first cell")
 
 
+_kernel: dict = {}      # the declaration check_cell read in this kernel (the appendix names parameters by it)
+
+
+def labels() -> dict[str, str]:
+    """Parameter name -> label (an English message) of the notebook this kernel runs (after check_cell)."""
+    return {name: p.label for name, p in (_kernel.get("declared") or {}).items()}
+
+
 def check_cell(namespace: dict | None = None) -> dict:
     """Check the notebook's parameters against its parameters cell, by one call and without repeating a name: reads
     the cell (types, ranges in the comments) and the current values, and stops with one clear message. Returns the
@@ -258,6 +271,7 @@ def check_cell(namespace: dict | None = None) -> dict:
 
         namespace = get_ipython().user_ns
     declared = parse_parameters_cell(_parameters_source(namespace))
+    _kernel["declared"] = declared
     values = {}
     for name, p in declared.items():
         values[name] = check_type(name, namespace.get(name, p.default), p.type_name)

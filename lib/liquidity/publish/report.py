@@ -359,6 +359,25 @@ def recorded_claims() -> list[dict]:
     return [c.as_dict(text) for c, text in _NOTE_CLAIMS.values()]
 
 
+def parameter_value(v):
+    """A parameter's value as the appendix shows it: dates and numbers in the reader's conventions."""
+    import json as _json
+    import re as _re
+
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return tr("yes") if v else tr("no")
+    if isinstance(v, (int, float)):
+        return fmt.num(v, 0 if float(v).is_integer() else 4).rstrip("0").rstrip(".") if not float(v).is_integer() \
+            else fmt.num(v, 0)
+    if isinstance(v, str) and _re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+        return fmt.date(v)
+    if v == "latest":
+        return tr("latest")
+    return v if isinstance(v, str) else _json.dumps(v, ensure_ascii=False, default=str)
+
+
 def git_commit() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5)
@@ -393,8 +412,12 @@ def appendix(ds, parameters: dict) -> None:
         prov.columns = [tr(c) for c in prov.columns]
     # captions, not separate lines of text: a caption stays on the page of its table
     table(prov, caption=tr("Series used"))
-    shown = {k: (Text(lambda lang: repr(lang)) if k == "lang" else repr(v)) for k, v in parameters.items()}
-    table(pd.DataFrame({tr("parameter"): list(shown), tr("value"): list(shown.values())}), caption=tr("Parameters"))
+    from .params import labels
+
+    names = labels()
+    rows = {tr(names.get(k, k)): (Text(lambda lang: lang) if k == "lang" else parameter_value(v))
+            for k, v in parameters.items()}
+    table(pd.DataFrame({tr("parameter"): list(rows), tr("value"): list(rows.values())}), caption=tr("Parameters"))
     env = {tr("run at (UTC)"): datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), "git commit": git_commit(),
            tr("language"): Text(lambda lang: lang), **versions()}
     table(pd.DataFrame({tr("item"): list(env), tr("version"): list(env.values())}), caption=tr("Environment"))
