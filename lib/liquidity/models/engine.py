@@ -136,6 +136,10 @@ class Scenario:
     def is_baseline(self) -> bool:
         return self == BASELINE
 
+    def changed(self, **changes) -> "Scenario":
+        """The same scenario with some legs changed (e.g. assets="hindsight")."""
+        return replace(self, **changes)
+
 
 BASELINE = Scenario()
 
