@@ -142,7 +142,9 @@ def test_repo_stress_parameter_sets_record_values_from_the_mirror(published):
     assert nov["curve_b_ci_low"] <= nov["curve_b_bp"] <= nov["curve_b_ci_high"]     # intervals promised, given
     assert nov["curve_c_ci_low"] <= nov["curve_c"] <= nov["curve_c_ci_high"]
     assert nov["elasticity_ci_low"] <= nov["elasticity_bp_per_pp"] <= nov["elasticity_ci_high"]
-    assert nov["scenario_reserves_bn"] == pytest.approx(2855.03 - 300.0)
+    # the reserves scenario is the balance-sheet engine's baseline 13 weeks ahead (the path every note records)
+    assert nov["scenario_source"] == "baseline" and len(nov["baseline_path"]) == 52
+    assert nov["scenario_reserves_bn"] == nov["baseline_path"][12]["reserves_bn"]
     assert nov["scenario_spread_ci_low"] <= nov["scenario_spread_bp"] <= nov["scenario_spread_ci_high"]
     assert 0 <= nov["stress_score"] <= 100 and nov["oos_mean_abs_error_bp"] < 10
     # the light for SOFR - IORB follows the value as shown (one decimal): 9.9 is under the 10bp alert
