@@ -89,6 +89,12 @@ def test_an_update_stores_the_tables_whole_and_a_failed_one_keeps_them(mirror, t
     assert status.loc["TREASURY_CASH_ASSUMED", "stale"] and status.loc["TREASURY_CASH_ACTUAL", "stale"] == False  # noqa
     with pytest.raises(InputError, match="statement tables come from mirror or treasury"):
         store.update(["TREASURY_CASH_ASSUMED"], source="fred-csv")
+    # a machine with no source for the tables set up keeps what it holds, without calling it stale
+    monkeypatch.delenv("LIQUIDITY_MIRROR")
+    monkeypatch.delenv("LIQUIDITY_TREASURY_URL", raising=False)
+    kept = store.update(["TREASURY_CASH_ACTUAL"])[0]
+    assert kept.status == "unchanged" and "LIQUIDITY_TREASURY_URL" in kept.message
+    assert not cache.read_meta("TREASURY_CASH_ACTUAL").get("stale")
 
 
 def test_a_dataset_sees_the_statements_announced_by_its_as_of_date(mirrored):

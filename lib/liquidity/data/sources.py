@@ -209,7 +209,7 @@ class TreasurySource(Source):
         if not self.base:
             raise MissingSeriesError(info.id, "no source for the Treasury's statement tables: set LIQUIDITY_MIRROR to "
                                               "a mirror with a treasury/ folder, or LIQUIDITY_TREASURY_URL to a folder "
-                                              "or web address holding " + info.file)
+                                              "or web address holding " + info.file, unconfigured=True)
         if self.base.startswith(("http://", "https://")):
             url = f"{self.base.rstrip('/')}/{info.file}"
             resp = self.http.get(url, what=f"Treasury table {info.id}")

@@ -171,6 +171,10 @@ def _update_table(info: TableInfo, src: Source) -> UpdateResult:
     try:
         new = src.fetch_table(info)
     except MissingSeriesError as exc:
+        if old is not None and exc.fields.get("unconfigured"):
+            # no source set up on this machine (no mirror, no LIQUIDITY_TREASURY_URL): nothing failed, the statements
+            # already held stay as they are (they change once a quarter)
+            return UpdateResult(info.id, src.name, "unchanged", message=f"cached copy kept: {exc.reason}")
         if old is not None:
             cache.mark(info.id, stale=True, stale_reason=redact(exc.reason), last_attempt_at=attempt)
             return UpdateResult(info.id, src.name, "failed", message=f"kept the cached copy: {exc.reason}")
