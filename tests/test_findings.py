@@ -176,3 +176,22 @@ def test_claims_need_what_their_kind_says():
 
     with pytest.raises(InputError, match="finding x: its value is missing"):
         F.level("x", "reserves", float("nan"), "2025-01-01")
+
+
+def test_a_lead_opens_a_finding_and_is_never_read_as_a_claim_of_the_note():
+    """A claims check quotes the claim it answers (a lead, text in every language) before what the data give (a
+    claim of the note); a claim that cannot be checked is a lead alone. The publish check reads only the clauses."""
+    lead = i18n.Text.of(en="“Banks borrowed $50bn” is contradicted (claimed: $50.35bn)",
+                        zh="「银行借入500亿美元」与数据矛盾（论断：503.5亿美元）")
+    said = F.level("repo", None, 29.4, "2025-10-31", series="RPONTSYD", digits=1)
+    f = F.finding(said, lead=lead)
+    text = R.sentence(f)
+    assert realize(text, "en") == ("“Banks borrowed $50bn” is contradicted (claimed: $50.35bn): RPONTSYD stood at "
+                                   "$29.4bn on 31 Oct 2025.")
+    assert realize(text, "zh") == "「银行借入500亿美元」与数据矛盾（论断：503.5亿美元）：2025年10月31日RPONTSYD为294亿美元。"
+    (bullet,) = R.bullets([f])
+    assert [c["claims"] for c in bullet["clauses"]] == [["repo"]] and "$50" not in bullet["clauses"][0]["text"]
+    alone = F.finding(lead=i18n.tr("no alert fired; every alert is in the table of section 2"))
+    assert R.bullets([alone])[0] == {"text": "No alert fired; every alert is in the table of section 2.", "clauses": []}
+    with pytest.raises(ValueError, match="at least one claim"):
+        F.finding()

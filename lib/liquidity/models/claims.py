@@ -30,6 +30,7 @@ from ..data.measures import MEASURES
 from ..core.dates import parse_date
 
 TOP_KEYS = {"title", "source", "claims"}
+OPTIONAL_TOP_KEYS = {"title_zh", "source_zh"}       # the Chinese note's title and source of the file
 CLAIM_KEYS = {"id", "text", "text_zh", "measure", "series", "date", "window", "stat", "expect", "tolerance", "min",
               "max", "level", "of", "at"}
 STATS = ("value", "mean", "min", "max", "change", "pct_change", "share", "count_above", "count_below", "first_above",
@@ -146,8 +147,9 @@ def load_claims(path: Path) -> tuple[dict, list[Claim]]:
     if not isinstance(raw, dict):
         _fail(path, 1, "must be a mapping with keys title, source, claims")
     for key in raw:
-        if key not in TOP_KEYS:
-            _fail(path, top_lines.get(key, 1), f"unknown key {key!r}; allowed: {', '.join(sorted(TOP_KEYS))}")
+        if key not in TOP_KEYS | OPTIONAL_TOP_KEYS:
+            _fail(path, top_lines.get(key, 1),
+                  f"unknown key {key!r}; allowed: {', '.join(sorted(TOP_KEYS | OPTIONAL_TOP_KEYS))}")
     for key in TOP_KEYS:
         if key not in raw:
             _fail(path, 1, f"missing key {key!r}")
@@ -157,7 +159,9 @@ def load_claims(path: Path) -> tuple[dict, list[Claim]]:
     for i, item in enumerate(raw["claims"]):
         lines = claim_lines[i] if i < len(claim_lines) else {"_": 1}
         claims.append(_parse_claim(path, item, lines, seen))
-    return {"title": str(raw["title"]), "source": str(raw["source"])}, claims
+    header = {"title": str(raw["title"]), "source": str(raw["source"])}
+    header.update({k: str(raw[k]) for k in OPTIONAL_TOP_KEYS if raw.get(k)})
+    return header, claims
 
 
 def _sidecar_claims(path: Path, text: str) -> tuple[dict, list[Claim]]:
@@ -174,6 +178,8 @@ def _sidecar_claims(path: Path, text: str) -> tuple[dict, list[Claim]]:
         if not isinstance(item, dict) or not item.get("stat"):
             continue                      # model, assumption and decision claims are checked at publish
         fields = {k: v for k, v in item.items() if k in CLAIM_KEYS}
+        if fields.get("stat") not in ("min", "max"):
+            fields.pop("at", None)        # a crossing's day is its expect; `at` is the day of an extreme only
         claim = _parse_claim(path, fields, {"_": 1}, seen)
         hindsight = item.get("provenance") == "hindsight"
         claim.as_of = "latest" if hindsight else str(raw.get("as_of") or "latest")
@@ -285,6 +291,62 @@ def _parse_claim(path, item, lines, seen) -> Claim:
     return Claim(str(cid), str(item["text"]), measure, series, date, window, stat, expect, tolerance, tol_text,
                  lines.get("_", at), text_zh=item.get("text_zh"), low=low, high=high,
                  level=None if level is None else float(level), of=of, at=extreme_at)
+
+
+def translations_file(path: Path) -> Path:
+    """Where the project keeps the Chinese texts of a claims file it cannot edit (a shared example): the folder
+    data/claims/zh, one YAML per claims file (same file name), each claim id mapped to {text: the English it
+    translates, text_zh: the Chinese}."""
+    from ..core import paths
+
+    return paths.claims_dir() / "zh" / Path(path).with_suffix(".yaml").name
+
+
+def chinese_texts(path: Path, header: dict, claims: list[Claim]) -> dict:
+    """The Chinese texts the Chinese note quotes: the file's title and source, and every claim's text, each from the
+    file itself (`title_zh`, `source_zh`, a claim's `text_zh`), else from the committed translation of the file
+    (`translations_file`: `title` and `source` as {text, text_zh}, `claims` mapping each id to {text, text_zh}) when
+    it was made for the English text as it stands. Anything without one is an input error naming it and both ways
+    to fix it, raised before any data is read. Returns {"title": ..., "source": ..., "claims": {id: ...}}."""
+    import yaml as _yaml
+
+    committed, where = {}, translations_file(path)
+    if where.is_file():
+        try:
+            committed = _yaml.safe_load(where.read_text(encoding="utf-8")) or {}
+        except _yaml.YAMLError as exc:
+            raise InputError(f"translations file {where}: not valid YAML: {exc}") from None
+        if not isinstance(committed, dict) or not isinstance(committed.get("claims", {}), dict):
+            raise InputError(f"translations file {where}: give title and source as {{text: ..., text_zh: ...}} "
+                             "and claims as a mapping of each claim id to {text: ..., text_zh: ...}")
+    missing, stale = [], []
+
+    def pick(name: str, own, english: str, entry):
+        if own:
+            return str(own)
+        if isinstance(entry, dict) and entry.get("text_zh"):
+            if str(entry.get("text")) == english:
+                return str(entry["text_zh"])
+            stale.append(name)
+            return None
+        missing.append(name)
+        return None
+
+    out = {"title": pick("the title", header.get("title_zh"), header["title"], committed.get("title")),
+           "source": pick("the source", header.get("source_zh"), header["source"], committed.get("source")),
+           "claims": {c.id: pick(f"claim {c.id}", c.text_zh, c.text, (committed.get("claims") or {}).get(c.id))
+                      for c in claims}}
+    if missing or stale:
+        problems = [f"no Chinese text for {', '.join(missing)}"] if missing else []
+        if stale:
+            problems.append(f"the translation in {where} of {', '.join(stale)} was made for another English text "
+                            "(the file's text changed since)")
+        raise InputError(f"claims file {path}: the Chinese note quotes the file in Chinese, but there is "
+                         f"{'; and '.join(problems)}: add `title_zh`, `source_zh` or a claim's `text_zh` to the file, "
+                         f"or, for a file you cannot edit, give the Chinese in {where} as `title: {{text: <the English"
+                         f">, text_zh: ...}}`, the same for `source`, and `claims: {{<id>: {{text: <the claim's "
+                         f"English text>, text_zh: ...}}}}`")
+    return out
 
 
 def _measure(path, lines, at, label, name, key):

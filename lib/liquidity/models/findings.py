@@ -169,20 +169,26 @@ def _plain(v):
 
 @dataclass(frozen=True)
 class Finding:
-    """One bullet (or caveat sentence): its claims, rendered together, and the rule of a selection it shows."""
+    """One bullet (or caveat sentence): its claims, rendered together, and the rule of a selection it shows.
+
+    `lead` is what the bullet answers when that is not a claim of the note: a claims check quotes the claim it
+    checks, with the claimed value and its verdict ("“...” is contradicted (claimed $50.35bn ± $0.5bn)"). It is text
+    in every language of the run (publish.i18n.Text), built by the library, rendered before the clauses and never
+    re-read as a claim; a finding of a lead alone (a claim that cannot be checked) holds no claim."""
     claims: tuple[Claim, ...]
     selection: str | None = None     # e.g. "the five largest days" (an English message); None: nothing left out
+    lead: str | None = None
 
     def __post_init__(self):
-        if not self.claims:
+        if not self.claims and self.lead is None:
             raise ValueError("a finding holds at least one claim")
         ids = [c.id for c in self.claims]
         if len(set(ids)) != len(ids):
             raise ValueError(f"claim ids repeat in a finding: {ids}")
 
 
-def finding(*claims: Claim, selection: str | None = None) -> Finding:
-    return Finding(tuple(c for c in claims if c is not None), selection)
+def finding(*claims: Claim, selection: str | None = None, lead: str | None = None) -> Finding:
+    return Finding(tuple(c for c in claims if c is not None), selection, lead)
 
 
 # -- constructors: each checks what its kind needs ---------------------------------------------------------------------

@@ -205,10 +205,12 @@ class CapRegime:
 
 @dataclass(frozen=True)
 class Schedule:
-    """Monthly purchases: `amount` per month from `start` to `end` (inclusive months)."""
+    """Monthly purchases: `amount` per month from `start` to `end` (inclusive months). `assumed`: a pace the note
+    assumes (after a programme's stated phase), not one a decision set."""
     start: pd.Period
     end: pd.Period | None
     amount: float
+    assumed: bool = False
 
 
 @dataclass

@@ -272,6 +272,9 @@ def sentence(f: Finding) -> Text:
     body = tr("; ").join(text for _, text in units(f))
     if f.selection:
         body += tr(" ({rule})", rule=tr(f.selection))
+    if f.lead is not None:                 # a Text built by the library, or an English message
+        lead = f.lead if isinstance(f.lead, Text) else tr(f.lead)
+        body = tr("{lead}: {clauses}", lead=lead, clauses=body) if f.claims else lead
     return Text(lambda lang: _capital(body.render(lang)) + realize(tr("."), lang))
 
 

@@ -282,9 +282,9 @@ def decisions(ds, recent: int = 6) -> tuple[list[str], list[str]]:
     ev = load_events().set_index("id")
     rows = []
     for i in known[-recent:]:
-        rows.append(_decision_row(ev.loc[i], tr("known at as_of")))
+        rows.append(_decision_row(ev.loc[i], tr("known on the as-of date")))
     for i in after:
-        rows.append(_decision_row(ev.loc[i], tr("after as_of: with hindsight")))
+        rows.append(_decision_row(ev.loc[i], tr("after the as-of date: with hindsight")))
     cut = _as_of_text(ds)
     show(tr("**Policy decisions.** A projection as of {as_of} uses only decisions announced by then "
             "({known} in the timeline, the latest below); {after} more were announced between {as_of} and the end "

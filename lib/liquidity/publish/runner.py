@@ -327,11 +327,13 @@ def execute_tasks(tasks: list[Task], task_dir: str, formats: list[str], options:
     out_dir = Path(task_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     first = tasks[0]
-    executed = out_dir / f".{first.stem}.{os.getpid()}.executed.ipynb"     # the one execution, split below
     error = ""
-    try:
-        import tempfile
+    import tempfile
 
+    # the one execution goes to a private folder outside the run (a killed task leaves nothing in it), split below
+    scratch = tempfile.TemporaryDirectory(prefix="liquidity-execution-")
+    executed = Path(scratch.name) / f"{first.stem}.ipynb"
+    try:
         from jupyter_client.manager import KernelManager
 
         # IPC transport: the kernel talks over local sockets in a private folder, never TCP (nothing to eavesdrop on,
@@ -355,7 +357,7 @@ def execute_tasks(tasks: list[Task], task_dir: str, formats: list[str], options:
         os.environ.pop(LANGS_VARIABLE, None)
     seconds = round(time.monotonic() - started, 2)
     master = nbformat.read(str(executed), as_version=4) if executed.is_file() else None
-    executed.unlink(missing_ok=True)
+    scratch.cleanup()
     if master is not None and not error:
         problems = check_findings(master, [t.lang for t in tasks])
         if problems:
