@@ -201,10 +201,10 @@ def test_scorecard_sidecars_carry_every_key_and_the_findings_quote_them(publishe
     d = published.results("scorecard", "default")
     assert d["horizons"] == [4, 8, 13] and d["origins"] >= 50 and d["first_origin"] == "2022-06-01"
     for h in (4, 8, 13):
-        for engine, targets in sc.ENGINES.items():
+        for name, targets in sc.ENGINES.items():
             for target in targets:
                 for metric in sc.METRICS:
-                    assert f"{engine}_{target}_h{h}_{metric}" in d, (engine, target, h, metric)
+                    assert f"{name}_{target}_h{h}_{metric}" in d, (name, target, h, metric)
         for bench in ("rw", "drift"):
             for target in sc.TARGETS:
                 assert d[f"{bench}_{target}_h{h}_mae"] is not None
