@@ -65,6 +65,7 @@ def data_messages() -> set[str]:
     out = {m.title for m in MEASURES.values()} | {m.concept for m in MEASURES.values()}
     out |= set(load_events()["label"]) | set(KIND_LABELS.values()) | set(SOURCE_NAMES.values())
     out |= {info.title for info in load_catalog()} | set(REASONS.values())
+    out |= {t.title for t in load_catalog().tables.values()} | {"statements known on the as-of date"}
     from liquidity.models.scorecard import QUOTED, TARGET_TITLES
     from liquidity.publish.charts import AXIS_TITLES
 

@@ -232,9 +232,10 @@ def _clean_incomplete(out: Path) -> None:
 def data_fingerprint() -> str:
     h = hashlib.sha256()
     metas = cache.all_meta() if cache.db_path().exists() else {}
-    for info in load_catalog():
-        meta = metas.get(info.id) or {}
-        h.update(f"{info.id}:{meta.get('checksum', '')}:{meta.get('stale', '')}\n".encode())
+    catalog = load_catalog()
+    for sid in [*catalog.ids(), *catalog.tables]:          # series and statement tables
+        meta = metas.get(sid) or {}
+        h.update(f"{sid}:{meta.get('checksum', '')}:{meta.get('stale', '')}\n".encode())
     return h.hexdigest()[:16]
 
 
