@@ -51,7 +51,8 @@ def test_data_status_fits_100_columns_with_one_state_and_its_reason(mirror, tmp_
         sid = line.split(" ", 1)[0]
         if sid in rows:
             states[sid] = line[len(sid):].strip()
-    assert set(states) == set(load_catalog().ids())            # every series on a line that starts with its id
+    catalog = load_catalog()
+    assert set(states) == set(catalog.ids()) | set(catalog.tables)   # every series and table on a line of its own
     for sid, row in rows.items():
         assert states[sid].startswith(row["state"]) and row["reason"], sid
         assert row["state"] in ("current", "failed", "corrupt", "never fetched") or row["state"].startswith("behind ")

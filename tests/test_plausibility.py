@@ -115,3 +115,23 @@ def test_the_mirror_passes_every_rule(mirror):
         check_rows(info, data, src.where(info), TODAY)
         checked += 1
     assert checked >= 20
+
+
+def test_statement_tables_are_checked_by_the_same_rules():
+    from liquidity.data.plausibility import check_table
+
+    info = CAT.tables["TREASURY_CASH_ASSUMED"]
+    good = pd.DataFrame({"announced": pd.to_datetime(["2025-11-03", "2025-11-03"]),
+                         "quarter_end": pd.to_datetime(["2025-12-31", "2026-03-31"]), "assumed_cash_bn": [850.0, 850.0],
+                         "kind": ["current_quarter", "next_quarter"], "source_url": ["u", "u"]})
+    check_table(info, good, "t.csv", TODAY, old=good.iloc[:1])
+    cases = [(good.assign(assumed_cash_bn=[850.0, 85_000.0]), "range"),
+             (good.assign(assumed_cash_bn=[850.0, math.inf]), "finite"),
+             (good.assign(announced=pd.to_datetime(["2025-11-03", "2031-01-01"])), "published")]
+    for frame, rule in cases:
+        with pytest.raises(ImplausibleData) as err:
+            check_table(info, frame, "t.csv", TODAY)
+        assert err.value.rule == rule and "row 3" in str(err.value)
+    with pytest.raises(ImplausibleData, match="1 statements instead of 2") as err:
+        check_table(info, good.iloc[:1], "t.csv", TODAY, old=good)
+    assert err.value.rule == "history"

@@ -7,12 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError, MissingSeriesError
 from ..core.errors import suggest
+from ..core.rules import IORB_FROM
 
-IOER_TO_IORB = pd.Timestamp("2021-07-29")        # IORB replaced IOER (FOMC, 28 Jul 2021)
+IOER_TO_IORB = IORB_FROM                         # IORB replaced IOER (FOMC, 28 Jul 2021; core.rules)
 RRP_PLUS_5BP = (pd.Timestamp("2021-06-17"), pd.Timestamp("2024-12-18"))  # ON RRP rate = bottom + 5bp
 SRF_ESTABLISHED = pd.Timestamp("2021-07-29")   # first SRF operations (FOMC decision of 28 Jul 2021)
 
@@ -66,6 +68,27 @@ def on_wednesdays(daily: pd.Series, wednesdays: pd.DatetimeIndex) -> pd.Series:
     last_date = asof_align(pd.Series(daily.index, index=daily.index), wednesdays)
     within_week = (wednesdays - pd.DatetimeIndex(last_date)).days <= 2
     return same.fillna(carried.where(within_week))
+
+
+def week_average(daily: pd.Series, wednesdays: pd.DatetimeIndex) -> pd.Series:
+    """Mean over the seven calendar days ending each Wednesday, days without an observation carrying the last one
+    (as the H.4.1 week averages do). Weeks not fully covered by the daily series are NaN."""
+    daily = daily.dropna().sort_index()
+    if daily.empty:
+        return pd.Series(np.nan, index=wednesdays)
+    days = pd.date_range(daily.index.min(), max(daily.index.max(), wednesdays.max()), freq="D")
+    filled = daily.reindex(days).ffill()
+    filled[filled.index > daily.index.max()] = np.nan  # no carrying past the last observation
+    means = filled.rolling(7, min_periods=7).mean()
+    return means.reindex(wednesdays)
+
+
+def _rrp_week_avg(ds) -> pd.Series:
+    """ON RRP on the H.4.1 week basis: the mean of the seven days ending each Wednesday (the identity's basis)."""
+    daily = ds.measure("rrp").dropna()
+    first = daily.index.min() + pd.Timedelta(days=6)
+    weeks = pd.date_range(first + pd.Timedelta(days=(2 - first.day_of_week) % 7), daily.index.max(), freq="W-WED")
+    return week_average(daily, weeks).dropna()
 
 
 def _iorb(ds) -> pd.Series:
@@ -160,6 +183,9 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("tga_daily", "Treasury General Account, daily close", "bn", ("TGA_DAILY",),
             "Daily Treasury Statement, Table I closing balance", _series("TGA_DAILY"), "daily close (DTS)"),
     Measure("rrp", "ON RRP take-up", "bn", ("RRPONTSYD",), "RRPONTSYD", _series("RRPONTSYD"), DAILY),
+    Measure("rrp_week_avg", "ON RRP take-up, week average", "bn", ("RRPONTSYD",),
+            "mean of the daily RRPONTSYD over the seven days ending Wednesday, weekends and holidays carrying the "
+            "last operation (the basis of the weekly identity)", _rrp_week_avg, WEEK_AVG),
     Measure("srf_usage", "Standing Repo Facility use, all collateral", "bn", ("RPONTTLD", "NYFED_RP_TOTAL"),
             "RPONTTLD, else the NY Fed's daily total (the same published figure), from 2021-07-29; never a "
             "partial series in its place",
@@ -204,6 +230,10 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
             _spread("sofr", "iorb"), RATE),
     Measure("effr_iorb", "EFFR - IORB", "bp", ("EFFR", "IOER", "IORB"), "(effr - iorb) x 100 on EFFR dates",
             _spread("effr", "iorb"), RATE),
+    Measure("sofr_srf", "SOFR - SRF rate", "bp", ("SOFR", "DFEDTARU"),
+            "(sofr - srf_rate) x 100 on SOFR dates: above zero, SOFR printed above the SRF's minimum bid rate, the "
+            "top of the target range (before the SRF existed, from 2021-07-28, just the top of the range)",
+            _spread("sofr", "srf_rate"), RATE),
     Measure("sofr_rrp", "SOFR - ON RRP rate", "bp", ("SOFR", "RRPONTSYAWARD", "DFEDTARL"),
             "(sofr - rrp_rate) x 100 on SOFR dates", _spread("sofr", "rrp_rate"), RATE),
     Measure("sofr99_iorb", "SOFR 99th percentile - IORB", "bp", ("SOFR99", "NYFED_SOFR99", "IOER", "IORB"),

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..core.errors import SourceError
 from ..core.units import to_display
-from .catalog import SeriesInfo
+from .catalog import SeriesInfo, TableInfo
 
 RULES = ("finite", "range", "calendar", "published", "history")
 UNIT_WORDS = {"billions_usd": "bn USD", "percent": "%", "index": "index points", "usd": "USD"}
@@ -115,3 +115,31 @@ def check_history(info: SeriesInfo, old: pd.Series, new: pd.Series, where: str) 
         raise ImplausibleData(info.id, where, "history", f"the update would hold {len(new)} rows instead of "
                               f"{len(old)} (first row lost: {_day(lost.min()) if len(lost) else '?'}); {fix}",
                               lost.min() if len(lost) else None)
+
+
+def check_table(info: TableInfo, new: pd.DataFrame, where: str, today: pd.Timestamp,
+                old: pd.DataFrame | None = None) -> None:
+    """A statement table (the Treasury's cash targets) by the same rules: its amounts finite and inside the catalog's
+    plausible range for billions of USD, no statement announced after today, and no fewer statements than the cached
+    table holds (`old`, unless the update may shrink it)."""
+    amounts = [c for c, kind in info.columns if kind == "billions_usd"]
+    low, high = info.plausible
+    for col in amounts:
+        values = pd.to_numeric(new[col], errors="coerce").to_numpy(dtype=float)
+        bad = np.isinf(values) | (~np.isnan(values) & ((values < low) | (values > high)))
+        if bad.any():
+            i = int(bad.nonzero()[0][0])
+            rule = "finite" if np.isinf(values[i]) else "range"
+            raise ImplausibleData(info.id, where, rule, f"row {i + 2} ({info.announced} "
+                                  f"{_day(new[info.announced].iloc[i])}) has {col} = {values[i]:g}, outside the "
+                                  f"plausible range [{low:g}, {high:g}] bn USD", pd.Timestamp(new[info.announced].iloc[i]))
+    announced = pd.to_datetime(new[info.announced])
+    late = np.asarray(announced > pd.Timestamp(today))
+    if late.any():
+        i = int(late.nonzero()[0][0])
+        raise ImplausibleData(info.id, where, "published", f"row {i + 2} was announced on {_day(announced.iloc[i])}, "
+                              f"after today ({_day(today)})", announced.iloc[i])
+    if old is not None and len(new) < len(old):
+        raise ImplausibleData(info.id, where, "history", f"the update would hold {len(new)} statements instead of "
+                              f"{len(old)}; if the source really did withdraw some, run `liquidity data update "
+                              f"--series {info.id} --allow-shrink`")

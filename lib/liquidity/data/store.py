@@ -13,12 +13,13 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from . import cache
-from .catalog import SeriesInfo, load_catalog
+from .catalog import SeriesInfo, TableInfo, load_catalog
 from ..core.errors import InputError, LiquidityError, MissingSeriesError, SourceError
 from .http import NoNetworkError
-from .plausibility import ImplausibleData, check_history, check_rows
+from .plausibility import ImplausibleData, check_history, check_rows, check_table
 from ..core.secrets import redact
-from .sources import NO_SOURCE_HELP, Source, default_source_name, make_source, source_serves
+from .sources import (NO_SOURCE_HELP, Source, default_source_name, default_table_source_name, make_source,
+                      source_serves, source_serves_tables)
 
 
 class FatalSourceError(SourceError):
@@ -62,7 +63,13 @@ def resolve_series(ids: list[str] | None) -> list[SeriesInfo]:
     catalog = load_catalog()
     if not ids:
         return list(catalog)
-    return [catalog.get(i) for i in ids]  # unknown ids raise InputError before any work
+    return [catalog.get(i) for i in ids if i not in catalog.tables]  # unknown ids raise InputError before any work
+
+
+def resolve_tables(ids: list[str] | None) -> list[TableInfo]:
+    """The statement tables an update covers: all of them for the whole catalog, else those named in `ids`."""
+    tables = load_catalog().tables
+    return list(tables.values()) if not ids else [tables[i] for i in ids if i in tables]
 
 
 def recover(notify=None) -> None:
@@ -84,6 +91,7 @@ def update(ids: list[str] | None = None, source: str | None = None, full: bool =
     be reached at all (or rejects the key) stops at its first series; when every source used stops, this raises
     FatalSourceError after marking the series."""
     infos = resolve_series(ids)
+    tables = resolve_tables(ids)
     sources: dict[str, Source] = {}
 
     def source_for(info: SeriesInfo) -> Source:
@@ -95,6 +103,10 @@ def update(ids: list[str] | None = None, source: str | None = None, full: bool =
     if source:
         src = source_for(infos[0]) if infos else make_source(source)
         served = [i for i in infos if source_serves(src, i)]
+        if ids and tables and not source_serves_tables(src):
+            raise InputError(f"--source {source} does not serve {', '.join(t.id for t in tables)}; the statement "
+                             "tables come from mirror or treasury")
+        tables = tables if source_serves_tables(src) else []
         if ids and len(served) < len(infos):
             other = [i.id for i in infos if i not in served]
             raise InputError(f"--source {source} does not serve {', '.join(other)}; the DTS series come from "
@@ -107,6 +119,12 @@ def update(ids: list[str] | None = None, source: str | None = None, full: bool =
     cache.check_writable()                     # a read-only cache says so before anything is fetched
     if recover_unreadable:
         recover(notify)
+
+    def source_for_table(table: TableInfo) -> Source:
+        name = source or default_table_source_name()
+        if name not in sources:
+            sources[name] = make_source(name)
+        return sources[name]
 
     results: list[UpdateResult] = []
     fatal: dict[str, FatalSourceError] = {}    # source name -> why it stopped
@@ -122,6 +140,13 @@ def update(ids: list[str] | None = None, source: str | None = None, full: bool =
                 fatal[src.name] = exc
         cache.mark(info.id, stale=True, stale_reason=fatal[src.name].reason, last_attempt_at=_now())
         results.append(UpdateResult(info.id, src.name, "failed", message=fatal[src.name].reason))
+    for table in tables:
+        tsrc = source_for_table(table)
+        if tsrc.name in fatal:
+            cache.mark(table.id, stale=True, stale_reason=fatal[tsrc.name].reason, last_attempt_at=_now())
+            results.append(UpdateResult(table.id, tsrc.name, "failed", message=fatal[tsrc.name].reason))
+            continue
+        results.append(_update_table(table, tsrc, allow_shrink))
     if progress:
         progress(len(infos), len(infos), "")
     cache.checkpoint()
@@ -195,6 +220,49 @@ def _update_one(info: SeriesInfo, src: Source, full: bool, allow_shrink: bool = 
     message = f"replaced a corrupt cache entry ({old.meta.get('corrupt')})" if corrupt else ""
     return UpdateResult(info.id, src.name, "unchanged" if unchanged else "updated", added,
                         meta.get("last_observation"), message)
+
+
+def _update_table(info: TableInfo, src: Source, allow_shrink: bool = False) -> UpdateResult:
+    """A statement table is fetched whole each time (a few dozen rows), checked as a series is; a failure keeps the
+    cached copy."""
+    from ..core.dates import today
+
+    try:
+        old = cache.read_table(info.id)
+    except cache.CorruptEntry:                  # never trusted: fetched again as if new
+        old = None
+    attempt = _now()
+    try:
+        new = src.fetch_table(info)
+        check_table(info, new, f"{src.describe()} {info.file}", today(),
+                    None if allow_shrink or old is None else old[0])
+    except ImplausibleData as exc:
+        message = redact(str(exc))
+        cache.mark(info.id, stale=True, stale_reason=message, last_attempt_at=attempt, refused=exc.rule)
+        return UpdateResult(info.id, src.name, "failed", message=message)
+    except MissingSeriesError as exc:
+        if old is not None and exc.fields.get("unconfigured"):
+            # no source set up on this machine (no mirror, no LIQUIDITY_TREASURY_URL): nothing failed, the statements
+            # already held stay as they are (they change once a quarter)
+            return UpdateResult(info.id, src.name, "unchanged", message=f"cached copy kept: {exc.reason}")
+        if old is not None:
+            cache.mark(info.id, stale=True, stale_reason=redact(exc.reason), last_attempt_at=attempt)
+            return UpdateResult(info.id, src.name, "failed", message=f"kept the cached copy: {exc.reason}")
+        cache.mark(info.id, missing=True, stale=False, stale_reason=redact(exc.reason), source=src.name, table=True,
+                   last_attempt_at=attempt)
+        return UpdateResult(info.id, src.name, "missing", message=exc.reason)
+    except SourceError as exc:
+        message = redact(str(exc))
+        cache.mark(info.id, stale=True, stale_reason=message, last_attempt_at=attempt)
+        return UpdateResult(info.id, src.name, "failed", message=message + (" (cached copy kept)" if old else ""))
+    text = cache.serialise_table(new)
+    unchanged = old is not None and old[1].get("checksum_ok") and old[1].get("checksum") == cache.checksum(text)
+    meta = {"source": src.name, "source_detail": src.describe(), "units": "billions_usd", "fetched_at": attempt,
+            "last_attempt_at": attempt, "stale": False, "stale_reason": "", "missing": False}
+    meta = cache.mark(info.id, **meta) if unchanged else cache.write_table(info.id, new, meta, info.announced)
+    added = len(new) - (int(old[1].get("rows", 0)) if old else 0)
+    return UpdateResult(info.id, src.name, "unchanged" if unchanged else "updated", max(added, 0),
+                        meta.get("last_observation"))
 
 
 def _vintages(info: SeriesInfo, src: Source) -> tuple[pd.DataFrame | None, str]:
@@ -322,6 +390,37 @@ def status(reference=None, root=None) -> pd.DataFrame:
             "behind_unit": fresh.unit, "fetched_at": meta.get("fetched_at", ""),
             "last_attempt_at": meta.get("last_attempt_at", ""), "stale": bool(meta.get("stale")),
             "corrupt": bool(corrupt), "missing": bool(meta.get("missing")), "used_by_notes": info.id in used,
+        })
+    for table in load_catalog().tables.values():     # statement tables: announcement dates, no release schedule
+        meta = metas.get(table.id) or {}
+        try:
+            found = cache.read_table(table.id, root=root, verify=False) if meta else None
+        except Exception:                           # unparsable text can only be corruption
+            found, meta = None, {**meta, "corrupt": meta.get("corrupt") or "its data cannot be parsed"}
+        corrupt = meta.get("corrupt") or (found[1].get("corrupt") if found is not None else None)
+        held = found is not None and not corrupt and not meta.get("missing")
+        last = (meta.get("last_observation") or "") if held else ""
+        if corrupt:
+            state, reason = "corrupt", (f"the cache entry does not match its checksums ({corrupt}); it is not used "
+                                        "and the next data update fetches it again")
+        elif meta.get("stale"):
+            state = "failed"
+            reason = re.sub(r"(; the cached copy is kept| \(cached copy kept\))$", "",
+                            meta.get("stale_reason") or "the last update failed")
+            reason += f"; the cached copy to {last} is used" if held else ""
+        elif held:
+            state, reason = "current", "statements as announced (no release schedule)"
+        elif meta.get("missing"):
+            state, reason = "never fetched", f"not in this source: {meta.get('stale_reason') or 'it has no such table'}"
+        else:
+            state, reason = "never fetched", "not fetched yet: run `liquidity data update`"
+        rows.append({
+            "series": table.id, "state": state, "reason": redact(reason), "source": meta.get("source", ""),
+            "first_observation": (meta.get("first_observation") or "") if held else "", "last_observation": last,
+            "expected_observation": "", "behind": "", "behind_periods": None, "behind_unit": "",
+            "fetched_at": meta.get("fetched_at", ""), "last_attempt_at": meta.get("last_attempt_at", ""),
+            "stale": bool(meta.get("stale")), "corrupt": bool(corrupt), "missing": bool(meta.get("missing")),
+            "used_by_notes": True,
         })
     return pd.DataFrame(rows, columns=STATUS_COLUMNS, dtype=object)      # ints stay ints, None stays null in JSON
 

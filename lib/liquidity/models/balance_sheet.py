@@ -16,23 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError, MissingSeriesError
+from ..data.measures import week_average
 from .estimation import ols_slope
 
 COMPONENTS = ["fed_assets", "tga", "rrp", "currency", "other"]
 LABELS = {"fed_assets": "Fed assets", "tga": "TGA", "rrp": "ON RRP", "currency": "Currency", "other": "Other (residual)"}
-
-
-def week_average(daily: pd.Series, wednesdays: pd.DatetimeIndex) -> pd.Series:
-    """Mean over the seven calendar days ending each Wednesday, days without an observation carrying the last one.
-    Weeks not fully covered by the daily series are NaN."""
-    daily = daily.dropna().sort_index()
-    if daily.empty:
-        return pd.Series(np.nan, index=wednesdays)
-    days = pd.date_range(daily.index.min(), max(daily.index.max(), wednesdays.max()), freq="D")
-    filled = daily.reindex(days).ffill()
-    filled[filled.index > daily.index.max()] = np.nan  # no carrying past the last observation
-    means = filled.rolling(7, min_periods=7).mean()
-    return means.reindex(wednesdays)
 
 
 def weekly_levels(ds) -> pd.DataFrame:
@@ -42,7 +30,7 @@ def weekly_levels(ds) -> pd.DataFrame:
     frame = pd.DataFrame({"reserves": reserves, "fed_assets": ds.series("WALCL"), "tga": ds.series("WTREGEN")})
     frame = frame.dropna()
     rrp = ds.series("RRPONTSYD")
-    frame["rrp"] = week_average(rrp, frame.index)
+    frame["rrp"] = week_average(rrp, frame.index)      # the measure rrp_week_avg on these weeks
     frame.loc[frame.index < rrp.index.min(), "rrp"] = 0.0  # no operations before the series starts
     frame = frame.dropna(subset=["rrp"])
     try:
@@ -103,6 +91,25 @@ class Changes:
     def check(self) -> float:
         """Identity gap: reserves - (assets - tga - rrp - currency - other); zero up to float rounding."""
         return self.reserves - (self.fed_assets - self.tga - self.rrp - (self.currency or 0.0) - self.other)
+
+    def claims(self, prefix: str = "") -> list:
+        """The window's changes of the TGA, reserves, ON RRP and Fed assets as claims the claims engine re-checks
+        (models.findings), each on the identity's weekly basis: WTREGEN, WRESBAL, the ON RRP week average, WALCL."""
+        from . import findings as F
+
+        return [F.change(f"{prefix}tga", "tga_week_avg", self.start, self.end, self.tga),
+                F.change(f"{prefix}reserves", "reserves", self.start, self.end, self.reserves),
+                F.change(f"{prefix}rrp", "rrp_week_avg", self.start, self.end, self.rrp),
+                F.change(f"{prefix}assets", "fed_assets", self.start, self.end, self.fed_assets)]
+
+    def contributions(self) -> list[float | None]:
+        """The change in reserves and each item's contribution to it, in the order of CONTRIBUTION_ROWS (a rise in
+        the TGA, ON RRP, currency or other liabilities is a negative contribution; None where currency is unknown)."""
+        return [self.reserves, self.fed_assets, -self.tga, -self.rrp,
+                None if self.currency is None else -self.currency, -self.other]
+
+
+CONTRIBUTION_ROWS = ("Change in reserves", "Fed assets", "TGA", "ON RRP", "Currency", "Other (residual)")
 
 
 def window_changes(levels: pd.DataFrame, start, end) -> Changes:

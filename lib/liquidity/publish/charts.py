@@ -81,6 +81,15 @@ def _locale_options() -> dict:
     return {"timeFormatLocale": "zh-CN", "formatLocale": "zh-CN"} if language() == "zh" else {}
 
 
+def svg(spec: dict, lang: str) -> str:
+    """A chart spec (Text already rendered) as SVG, with dates and numbers in the language's d3 locale."""
+    import vl_convert as vlc
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    locale = {"format_locale": "zh-CN", "time_format_locale": "zh-CN"} if lang == "zh" else {}
+    return vlc.vegalite_to_svg(spec, vl_version=vl_version_for_vl_convert(), **locale)
+
+
 AXIS_TITLES = {"bn": "Billions of USD", "billions_usd": "Billions of USD", "millions_usd": "Millions of USD",
                "pct": "Percent", "percent": "Percent", "bp": "Basis points", "index": "Index", "usd": "US dollars"}
 
@@ -190,8 +199,8 @@ def event_marks(start=None, end=None, kinds: set[str] | None = None, as_of=None,
     numbers = alt.Chart(frame).mark_text(baseline="top", fontSize=9, fontWeight="bold").encode(
         x="date:T", y=alt.Y("y:Q", scale=None), text="n:N", color=alt.Color("colour:N", scale=None))
     table = pd.DataFrame({tr("No."): frame["n"], tr("date"): [fmt.date(d) for d in frame["date"]],
-                          tr("event"): [lab + (" (" + tr("after as_of: with hindsight") + ")" if a else "")
-                                        for lab, a in zip(frame["label"], frame["after"])]})
+                          tr("event"): [tr("{event} (announced after the as-of date: with hindsight)", event=lab)
+                                        if a else lab for lab, a in zip(frame["label"], frame["after"])]})
     return rules + numbers, table
 
 

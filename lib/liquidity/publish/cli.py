@@ -60,7 +60,9 @@ def _warn(message: str) -> None:
 # -- data ------------------------------------------------------------------------------------------------------
 def cmd_data_update(args) -> int:
     from ..data import store
+    from .location import open_location
 
+    loc = open_location(args.out) if args.run_id else None       # a bad --out fails before the update
     results = store.update(args.series or None, source=args.source, full=args.full,
                            progress=_progress_factory(args.quiet, "data"), allow_shrink=args.allow_shrink,
                            notify=_warn)
@@ -76,7 +78,11 @@ def cmd_data_update(args) -> int:
         from . import runner
 
         note = {r.series: r.status + (f": {r.message}" if r.message else "") for r in results}
-        print(runner.open_stage(args.out, args.run_id, note))     # the last line: the run id, for a scheduler
+        if args.run_id != "new":                                  # a retried update: the stage it opened
+            loc.pull_stage(args.run_id, must_exist=False)
+        run_id = runner.open_stage(loc.work, args.run_id, note)
+        loc.push_stage(run_id)
+        print(run_id)                                             # the last line: the run id, for a scheduler
     return 1 if failed else 0
 
 
@@ -151,13 +157,6 @@ def _check_options(args) -> None:
     runner.check_jobs_and_keep(getattr(args, "jobs", None), getattr(args, "keep", None))
 
 
-def _check_out(args) -> Path:
-    """An output folder that can be written, else exit 2 before any work (after the input checks of the plan)."""
-    from . import runner
-
-    return runner.check_output_folder(Path(args.out) if args.out else paths.outputs_dir())
-
-
 def _exit_code(report, series_failed: bool = False) -> int:
     return 1 if report.failed or series_failed else 0
 
@@ -168,6 +167,7 @@ def _data_failures(note: dict) -> list[str]:
 
 def cmd_run(args) -> int:
     from . import runner
+    from .location import open_location
 
     _check_options(args)
     formats = runner.parse_formats(args.formats)
@@ -180,31 +180,39 @@ def cmd_run(args) -> int:
     if args.list_tasks:
         print(runner.list_tasks_json(tasks, formats))
         return 0
-    _check_out(args)
+    loc = open_location(args.out)
+    runner.check_output_folder(loc.work)         # a folder that cannot be written: exit 2 before any work
     if args.stage:
-        records = runner.stage(tasks, args.run_id, formats=formats, jobs=args.jobs, out=args.out, force=args.force,
+        loc.pull_stage(args.run_id)
+        loc.pull_latest()
+        records = runner.stage(tasks, args.run_id, formats=formats, jobs=args.jobs, out=loc.work, force=args.force,
                                show_code=args.show_code, page_size=args.page_size,
                                progress=_progress_factory(args.quiet, "stage"))
+        loc.push_stage(args.run_id, [t.task_id for t in tasks])
         for r in records:
             print(f"{r['key']:40s} {r['status']:7s} {r.get('error', '')[:100]}")
         return 1 if any(r["status"] == "failed" for r in records) else 0
-    report = runner.run(tasks, formats=formats, jobs=args.jobs, out=args.out, force=args.force,
+    loc.pull_latest()
+    report = runner.run(tasks, formats=formats, jobs=args.jobs, out=loc.work, force=args.force,
                         show_code=args.show_code, page_size=args.page_size, keep=args.keep,
                         progress=_progress_factory(args.quiet, "run"), publish_partial=args.publish_partial,
                         notify=_warn, fetch_progress=_progress_factory(args.quiet, "data"))
+    report = loc.publish(report, args.keep)
     print(runner.summary_table(report))
     return _exit_code(report, bool(_data_failures(report.manifest.get("data_update", {}))))
 
 
 def cmd_refresh(args) -> int:
     from . import runner
+    from .location import open_location
     from ..data import store
 
     _check_options(args)
+    loc = open_location(args.out)
     formats = runner.parse_formats(args.formats)
     chosen = getattr(args, "only", None) or []
     tasks = runner.plan(chosen, all_notebooks=not chosen, params_set="all", langs=args.lang)  # checked first
-    out = _check_out(args)
+    out = runner.check_output_folder(loc.work)
     _log_to_file(out)
     with runner.run_lock(out):
         log.info("refresh started")
@@ -225,10 +233,12 @@ def cmd_refresh(args) -> int:
             store.require_data(exc.reason)          # nothing cached and no source: stop before any kernel
             _warn(f"data update failed, the notes use the cached data: {store.short_reason(exc.reason)}")
         store.require_data()
+        loc.pull_latest()
         report = runner.run(tasks, formats=formats, jobs=args.jobs, out=out, force=args.force,
                             keep=args.keep, progress=_progress_factory(args.quiet, "run"), lock=False,
                             data_update=update_note, page_size=args.page_size,
                             publish_partial=args.publish_partial, fetch_missing=False, notify=_warn)
+        report = loc.publish(report, args.keep)
     table = runner.summary_table(report)
     log.info("refresh finished\n%s", table)
     print(table)
@@ -237,13 +247,18 @@ def cmd_refresh(args) -> int:
 
 def cmd_publish(args) -> int:
     from . import runner
+    from .location import open_location
 
     planned = _plan(args) if (args.notebooks or args.all) else None
     if planned is None and (args.params_set or args.param or args.file or args.as_of or args.lang):
         raise InputError("name the notebooks (or --all) that go with --params-set, -p, -f, --as-of or --lang; "
                          "without a selection, publish takes the tasks that were staged")
-    report = runner.publish_stage(args.run_id, planned, out=args.out, keep=args.keep,
+    runner.check_jobs_and_keep(None, args.keep)
+    loc = open_location(args.out)
+    loc.pull_stage(args.run_id, full=True)
+    report = runner.publish_stage(args.run_id, planned, out=loc.work, keep=args.keep,
                                   publish_partial=args.publish_partial)
+    report = loc.publish(report, args.keep, staged=True)
     print(runner.summary_table(report))
     return _exit_code(report)
 
@@ -283,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--quiet", action="store_true")
     up.add_argument("--run-id", metavar="ID|new", help="then open a staged run on this data (a scheduler's first "
                     "task): record the data fingerprint and print the run id as the last line")
-    up.add_argument("--out", type=Path, default=None, help="output folder of the staged run (default outputs/)")
+    up.add_argument("--out", default=None, help="folder or fsspec URL of the staged run (default outputs/)")
     up.set_defaults(func=cmd_data_update)
     st = dsub.add_parser("status", help="each series' state (current, behind N weeks, failed, corrupt, never "
                          "fetched) and why, its last observation and source")
@@ -311,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--show-code", action="store_true", help="keep code cells in HTML and PDF")
         sp.add_argument("--formats", default="ipynb,html", help="comma-separated: ipynb,html,pdf")
         sp.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: cores)")
-        sp.add_argument("--out", type=Path, default=None, help="output folder (default outputs/)")
+        sp.add_argument("--out", default=None, help="folder or fsspec URL (s3://bucket/prefix) of the runs (default outputs/)")
         sp.add_argument("--force", action="store_true", help="re-run notebooks whose inputs did not change")
         sp.add_argument("--keep", type=int, default=None, metavar="N", help="keep only the newest N runs")
         sp.add_argument("--page-size", choices=["A4", "Letter"], default="A4", help="PDF page size")
@@ -339,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--params-set", metavar="NAME")
     pb.add_argument("--as-of", metavar="DATE")
     pb.add_argument("--lang", default=None, metavar="en,zh")
-    pb.add_argument("--out", type=Path, default=None, help="output folder (default outputs/)")
+    pb.add_argument("--out", default=None, help="folder or fsspec URL (s3://bucket/prefix) of the runs (default outputs/)")
     pb.add_argument("--keep", type=int, default=None, metavar="N", help="keep only the newest N runs")
     pb.add_argument("--publish-partial", action="store_true", help="replace latest even when some tasks failed")
     pb.set_defaults(func=cmd_publish)

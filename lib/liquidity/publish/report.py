@@ -1,6 +1,10 @@
 """The sections every note shares: the data status and note header, the decisions known at as_of and those learned
 with hindsight, findings, tables, caveats and the appendix. Everything a reader sees goes through `tr` and `fmt`.
 
+Every display helper renders what it shows once per language of the run (`emit`): one execution of a notebook
+carries every language's output, the first language's as the output itself and the others under I18N_MIME; the
+runner splits them into one clean notebook per language (`split_languages`).
+
 What the exporter needs from a run travels as output metadata, never parsed from HTML:
 - NOTE_MIME: the note header (data as of, newest observation, series behind their release schedule, sources);
 - FINDINGS_MIME: the findings sentences (tests read them and recompute each number).
@@ -25,15 +29,20 @@ from ..data import cache
 from ..data.events import decision_split, load_events
 from ..data.freshness import freshness
 from ..data.measures import MEASURES
-from .i18n import fmt, language, tr
+from .i18n import Text, fmt, languages, realize, speaking, tr
 
 NOTE_MIME = "application/vnd.liquidity.note+json"
 FINDINGS_MIME = "application/vnd.liquidity.findings+json"
+CAVEATS_MIME = "application/vnd.liquidity.caveats+json"
+STATEMENT_MIME = "application/vnd.liquidity.statement+json"
+CLAIM_MIMES = (FINDINGS_MIME, CAVEATS_MIME, STATEMENT_MIME)     # every text built from claims, re-checked
+I18N_MIME = "application/vnd.liquidity.i18n+json"       # the other languages' renderings of an output
 PACKAGES = ("liquidity", "pandas", "numpy", "scipy", "altair", "vl-convert-python", "papermill", "nbconvert",
             "fredapi", "ipykernel")
 SOURCE_NAMES = {"mirror": "mirror snapshot (see the mirror's SOURCES.md)", "fred-api": "FRED API",
                 "fred-csv": "FRED CSV download", "fiscaldata": "Treasury Fiscal Data",
-                "nyfed": "NY Fed Markets API"}
+                "nyfed": "NY Fed Markets API",
+                "treasury": "the Treasury's refunding statements, each with its release address"}
 WIDE_COLUMNS = 6          # tables with more columns print in a smaller type
 
 
@@ -43,34 +52,86 @@ def _display(obj, raw=False):
     display(obj, raw=raw)
 
 
-def md(text: str):
-    """Markdown for display with dollar signs kept literal: Jupyter and nbconvert read $...$ as LaTeX math, which
-    would swallow text between two amounts such as "$589bn ... $514bn"."""
-    from IPython.display import Markdown
+def emit(render) -> None:
+    """Display an output in every language of the run: `render(lang)` gives the MIME bundle of one language (called
+    with that language current). The first language's bundle is the output; the others travel under I18N_MIME."""
+    langs = languages()
+    bundles = {}
+    for lang in langs:
+        with speaking(lang):
+            bundles[lang] = render(lang)
+    out = dict(bundles[langs[0]])
+    if len(langs) > 1:
+        out[I18N_MIME] = {lang: bundles[lang] for lang in langs[1:]}
+    _display(out, raw=True)
 
-    return Markdown(text.replace("\\$", "$").replace("$", "\\$"))
+
+def split_languages(nb, lang: str):
+    """The executed notebook as `lang` alone: its Markdown twins and its outputs in that language (a notebook
+    executed once for several languages; see `emit`). Works on nbformat nodes and plain dicts."""
+    import copy
+
+    from .i18n import keeps
+
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown" and not keeps(cell, lang):
+            continue
+        for out in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+            data = out.get("data")
+            if not data or I18N_MIME not in data:
+                continue
+            others = data.pop(I18N_MIME)
+            if lang in others:
+                out["data"] = others[lang]
+        cells.append(cell)
+    nb["cells"] = cells
+    return nb
+
+
+def interval(low, high, digits: int = 2) -> Text:
+    """An interval in a table cell: "1.20 – 3.40" (numbers in the reader's conventions)."""
+    return tr("{low} – {high}", low=fmt.num(low, digits), high=fmt.num(high, digits))
+
+
+def markdown(text: str) -> str:
+    """Markdown with dollar signs kept literal: Jupyter and nbconvert read $...$ as LaTeX math, which would swallow
+    text between two amounts such as "$589bn ... $514bn"."""
+    return str(text).replace("\\$", "$").replace("$", "\\$")
 
 
 def show(text: str) -> None:
-    _display(md(text))
+    emit(lambda lang: {"text/markdown": markdown(realize(text, lang)), "text/plain": str(realize(text, lang))})
 
 
 def table(frame: pd.DataFrame, index: bool = False, caption: str | None = None) -> None:
     """A table as the note prints it: no meaningless 0, 1, 2 index (index=True keeps a labelled one), cells that
     wrap, a smaller type when it is wide, and a caption above it."""
-    from IPython.display import HTML
-
     shown = frame.reset_index() if index else frame
     classes = "liquidity-table" + (" wide" if len(shown.columns) > WIDE_COLUMNS else "") + \
         (" long" if len(shown) > 30 else "")
-    body = shown.to_html(index=False, classes=classes, na_rep="", escape=True, border=0)
-    cap = f'<p class="table-caption">{html.escape(caption)}</p>' if caption else ""
-    _display(HTML(f'<div class="table-block">{cap}{body}</div>'))
+
+    def render(lang):
+        local = realize(shown, lang)
+        body = local.to_html(index=False, classes=classes, na_rep="", escape=True, border=0)
+        cap = f'<p class="table-caption">{html.escape(realize(caption, lang))}</p>' if caption else ""
+        return {"text/html": f'<div class="table-block">{cap}{body}</div>',
+                "text/plain": (realize(caption, lang) + "\n" if caption else "") + local.to_string(index=False)}
+
+    emit(render)
 
 
 def chart(figure, events: pd.DataFrame | None = None) -> None:
-    """A chart and, under it, the table of the events it numbers (charts.event_marks)."""
-    _display(figure)
+    """A chart and, under it, the table of the events it numbers (charts.event_marks). Headless runs draw it as SVG
+    in every language of the run; JupyterLab shows it interactive (charts.mode)."""
+    from . import charts
+
+    if charts.mode() == "interactive" and len(languages()) == 1:
+        _display(figure)
+    else:
+        spec = figure.to_dict()            # Text titles, labels and data values stay translatable in the spec
+        emit(lambda lang: {"image/svg+xml": charts.svg(realize(spec, lang), lang), "text/plain": "chart"})
     if events is not None and len(events):
         table(events)
 
@@ -111,9 +172,9 @@ def data_status(ds, names: list[str]) -> dict:
             behind[name] = status
         lag = lagging_inputs(ds, name)
         if lag:
-            status += "; " + tr("shown to {date}, the last date all inputs share; inputs end: {ends}",
-                                date=fmt.date(values.index.max()),
-                                ends=", ".join(f"{s} {fmt.date(d)}" for s, d in lag.items()))
+            status += tr("; ") + tr("shown to {date}, the last date all inputs share; inputs end: {ends}",
+                                    date=fmt.date(values.index.max()),
+                                    ends=tr(", ").join(s + " " + fmt.date(d) for s, d in lag.items()))
             behind.setdefault(name, status)
         rows.append({tr("measure"): tr(m.title), tr("concept"): tr(m.concept),
                      tr("series"): ", ".join(ds.measure_sources.get(name) and [ds.measure_sources[name]] or used),
@@ -132,7 +193,7 @@ def data_status(ds, names: list[str]) -> dict:
     for note in (missing_note(ds), stale_note(ds), behind_note(behind)):
         if note:
             show(note)
-    _display({NOTE_MIME: header, "text/plain": f"note header: data as of {header['as_of']}"}, raw=True)
+    emit(lambda lang: {NOTE_MIME: realize(header, lang), "text/plain": f"note header: data as of {header['as_of']}"})
     return header
 
 
@@ -174,7 +235,8 @@ def behind_lines(behind: dict) -> list[str]:
 def behind_note(behind: dict) -> str:
     if not behind:
         return ""
-    items = "; ".join(f"**{tr(MEASURES[k].title)}**: {v}" for k, v in behind.items())
+    items = tr("; ").join(tr("{measures}: {status}", measures="**" + tr(MEASURES[k].title) + "**", status=v)
+                          for k, v in behind.items())
     return tr("⚠ BEHIND SCHEDULE: these inputs end before their release schedule says they should: {items}.",
               items=items)
 
@@ -183,7 +245,7 @@ def missing_note(ds) -> str:
     """A sentence naming what is missing and what could not be shown, or '' when nothing is."""
     if not ds.missing:
         return ""
-    items = "; ".join(f"**{k}**" for k in sorted(ds.missing))
+    items = tr("; ").join(f"**{k}**" for k in sorted(ds.missing))
     return tr("Not available from this source, so not shown: {items}.", items=items)
 
 
@@ -202,7 +264,7 @@ def missing_reason(exc) -> str:
         return tr("the last update of {id} failed", id=exc.series_id)
     if exc.kind == "none_of":
         text = tr("none of {ids} is available from this source", ids=", ".join(f["ids"]))
-        return text + ("; " + tr(f["why"]) if f.get("why") else "")
+        return text + (tr("; ") + tr(f["why"]) if f.get("why") else "")
     return tr("{id} is not available from this source", id=exc.series_id)
 
 
@@ -210,7 +272,7 @@ def stale_note(ds) -> str:
     stale = ds.stale_series()
     if not stale:
         return ""
-    items = "; ".join(f"**{k}**" for k in stale)
+    items = tr("; ").join(f"**{k}**" for k in stale)
     return tr("⚠ STALE DATA: the last update of these series failed, so the cached copy is used: {items}.",
               items=items)
 
@@ -225,9 +287,9 @@ def decisions(ds, recent: int = 6) -> tuple[list[str], list[str]]:
     ev = load_events().set_index("id")
     rows = []
     for i in known[-recent:]:
-        rows.append(_decision_row(ev.loc[i], tr("known at as_of")))
+        rows.append(_decision_row(ev.loc[i], tr("known on the as-of date")))
     for i in after:
-        rows.append(_decision_row(ev.loc[i], tr("after as_of: with hindsight")))
+        rows.append(_decision_row(ev.loc[i], tr("after the as-of date: with hindsight")))
     cut = _as_of_text(ds)
     show(tr("**Policy decisions.** A projection as of {as_of} uses only decisions announced by then "
             "({known} in the timeline, the latest below); {after} more were announced between {as_of} and the end "
@@ -242,12 +304,83 @@ def _decision_row(e, status: str) -> dict:
             tr("decision"): tr(e["label"]), tr("status"): status}
 
 
+def crossing_text(cr) -> Text:
+    """A table cell for a projected path against a threshold (models.scenarios.Crossing)."""
+    if cr.kind == "already":
+        text = tr("already below since {date}", date=fmt.date(cr.date))
+        return text + tr(", back above it on {date} in the scenario", date=fmt.date(cr.back)) if cr.back is not None \
+            else text
+    if cr.kind == "first":
+        return tr("first below on {date}", date=fmt.date(cr.date))
+    return tr("not crossed")
+
+
 # -- findings, caveats, appendix ----------------------------------------------------------------------------------------
-def findings(sentences: list[str]) -> None:
-    """The key findings: 3-5 sentences whose numbers come from the computation. Displayed as a list and recorded
-    (FINDINGS_MIME) so that tests recompute each number."""
-    text = "\n".join(f"- {s}" for s in sentences)
-    _display({"text/markdown": md(text).data, "text/plain": text, FINDINGS_MIME: sentences}, raw=True)
+_NOTE_CLAIMS: dict = {}      # claim id -> (claim, English clause): what this note asserted, for its sidecar
+
+
+def findings(items: list) -> None:
+    """The key findings: 3-5 bullets, each built from structured claims (models.findings) and rendered by the
+    template of each claim's kind (publish.findings) in every language of the run. Displayed as a list; recorded
+    per language (FINDINGS_MIME: sentence and clauses with their claim ids) and, as claims, in the sidecar
+    (`findings`), where the publish check re-checks them."""
+    _claims_out(items, FINDINGS_MIME)
+
+
+def caveats(items: list) -> None:
+    """Caveat sentences that carry numbers: built from claims like the findings, shown as a list, re-checked too."""
+    _claims_out(items, CAVEATS_MIME)
+
+
+def statement(items: list) -> None:
+    """Sentences with numbers inside a section (a track record, a scenario's end point): built from claims, shown
+    as a paragraph, re-checked like the findings."""
+    _claims_out(items, STATEMENT_MIME, as_list=False)
+
+
+def _claims_out(items: list, mime: str, as_list: bool = True) -> None:
+    from ..models.findings import flatten
+    from .findings import bullets, clause
+
+    if items and all(isinstance(x, str) for x in items):      # sentences not yet built from claims
+        emit(lambda lang: {"text/markdown": markdown("\n".join(f"- {realize(x, lang)}" for x in items)),
+                           "text/plain": "\n".join(str(realize(x, lang)) for x in items),
+                           mime: [{"text": str(realize(x, lang)), "clauses": []} for x in items]})
+        return
+    for c in flatten(items):
+        with speaking("en"):
+            _NOTE_CLAIMS[c.id] = (c, str(realize(clause(c), "en")))
+
+    def render(lang):
+        local = bullets(items)
+        text = "\n".join(f"- {b['text']}" for b in local) if as_list else " ".join(b["text"] for b in local)
+        return {"text/markdown": markdown(text), "text/plain": text, mime: local}
+
+    emit(render)
+
+
+def recorded_claims() -> list[dict]:
+    """The claims this note made (findings and caveats), in the sidecar's form."""
+    return [c.as_dict(text) for c, text in _NOTE_CLAIMS.values()]
+
+
+def parameter_value(v):
+    """A parameter's value as the appendix shows it: dates and numbers in the reader's conventions."""
+    import json as _json
+    import re as _re
+
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return tr("yes") if v else tr("no")
+    if isinstance(v, (int, float)):
+        return fmt.num(v, 0 if float(v).is_integer() else 4).rstrip("0").rstrip(".") if not float(v).is_integer() \
+            else fmt.num(v, 0)
+    if isinstance(v, str) and _re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+        return fmt.date(v)
+    if v == "latest":
+        return tr("latest")
+    return v if isinstance(v, str) else _json.dumps(v, ensure_ascii=False, default=str)
 
 
 def git_commit() -> str:
@@ -284,10 +417,14 @@ def appendix(ds, parameters: dict) -> None:
         prov.columns = [tr(c) for c in prov.columns]
     # captions, not separate lines of text: a caption stays on the page of its table
     table(prov, caption=tr("Series used"))
-    table(pd.DataFrame({tr("parameter"): list(parameters), tr("value"): [repr(v) for v in parameters.values()]}),
-          caption=tr("Parameters"))
+    from .params import labels
+
+    names = labels()
+    rows = {tr(names.get(k, k)): (Text(lambda lang: lang) if k == "lang" else parameter_value(v))
+            for k, v in parameters.items()}
+    table(pd.DataFrame({tr("parameter"): list(rows), tr("value"): list(rows.values())}), caption=tr("Parameters"))
     env = {tr("run at (UTC)"): datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), "git commit": git_commit(),
-           tr("language"): language(), **versions()}
+           tr("language"): Text(lambda lang: lang), **versions()}
     table(pd.DataFrame({tr("item"): list(env), tr("version"): list(env.values())}), caption=tr("Environment"))
 
 
@@ -322,17 +459,19 @@ def scorecard_sidecar(as_of_label: str) -> tuple[dict, str] | tuple[None, None]:
 
 def scorecard_line(ds, engine: str, target: str, weeks: int | None = None) -> dict:
     """Quote the walk-forward track record of the engine a note uses (read from the scorecard's sidecar with the
-    note's as_of, never typed): the horizon nearest below `weeks` (the middle one when None). Shows one sentence and
-    returns the quoted values for the note's sidecar (None where no scorecard was found)."""
-    from ..models.scorecard import QUOTED, TARGET_TITLES, verdict
+    note's as_of, never typed): the horizon nearest below `weeks` (the middle one when None). Shows one statement
+    built from claims (re-checked at publish against the values returned here, which go into the note's sidecar)
+    and returns them (None where no scorecard was found)."""
+    from ..models import findings as F
+    from ..models.scorecard import QUOTED, TARGET_TITLES
 
     values, stem = scorecard_sidecar(ds.as_of_label)
     out = {"scorecard_set": stem, "scorecard_horizon": None, "scorecard_mae_ratio_rw": None,
-           "scorecard_dm_p": None, "scorecard_origins": None}
+           "scorecard_dm_p": None, "scorecard_origins": None, "scorecard_mae": None, "scorecard_rw_mae": None}
     if values is None:
-        show(tr("**Track record.** No forecast scorecard as of {as_of} was found in this run or the last published "
-                "one, so this note cannot say how {engine} has done; `liquidity run scorecard` adds it.",
-                as_of=_as_of_text(ds), engine=tr(QUOTED[engine])))
+        show(tr("**Track record.** No forecast scorecard as of {as_of} exists in this run or the last published "
+                "one, so this note cannot say how {engine} has done.", as_of=_as_of_text(ds),
+                engine=tr(QUOTED[engine])))
         return out
     horizons = sorted(values.get("horizons") or [])
     below = [h for h in horizons if weeks is not None and h <= weeks]
@@ -340,14 +479,23 @@ def scorecard_line(ds, engine: str, target: str, weeks: int | None = None) -> di
     key = f"{engine}_{target}_h{h}"
     ratio, p, mae = values.get(f"{key}_mae_ratio_rw"), values.get(f"{key}_dm_p"), values.get(f"{key}_mae")
     rw = values.get(f"rw_{target}_h{h}_mae")
-    amount = (lambda v: fmt.bp(v, digits=2)) if target == "spread" else fmt.bn
-    words = {"better": tr("better than the random walk"), "worse": tr("worse than the random walk"),
-             "no different": tr("not distinguishable from the random walk")}[verdict(ratio, p)]
-    show(tr("**Track record** (forecast scorecard `{set}`, {n} origins from {first} to {last}, each with only what "
-            "was known then): {h} weeks ahead {engine} missed {target} by {mae} on average, against {rw} for the "
-            "random walk (ratio {ratio}, {p}): {verdict}.", set=stem, n=values.get("origins"),
-            first=fmt.date(values.get("first_origin")), last=fmt.date(values.get("last_origin")), h=h,
-            engine=tr(QUOTED[engine]), target=tr(TARGET_TITLES[target]), mae=amount(mae), rw=amount(rw),
-            ratio=fmt.num(ratio, 2), p=fmt.p(p), verdict=words))
-    return {"scorecard_set": stem, "scorecard_horizon": h, "scorecard_mae_ratio_rw": ratio, "scorecard_dm_p": p,
-            "scorecard_origins": values.get("origins")}
+    out = {"scorecard_set": stem, "scorecard_horizon": h, "scorecard_mae_ratio_rw": ratio, "scorecard_dm_p": p,
+           "scorecard_origins": values.get("origins"), "scorecard_mae": mae, "scorecard_rw_mae": rw}
+    unit = "bp" if target == "spread" else "bn"
+    first, last = values.get("first_origin"), values.get("last_origin")
+    show(tr("**Track record** (the forecast scorecard: {n} origins from {first} to {last}, each using only what was "
+            "known then):", n=values.get("origins"), first=fmt.date(first), last=fmt.date(last)))
+    claims = []
+    if mae is not None and rw is not None:
+        labels = {"engine": QUOTED[engine], "target": TARGET_TITLES[target], "h": h}
+        claims.append(F.finding(
+            F.model_value("track_mae", "the average miss of {engine} on {target}, {h} weeks ahead", mae, unit,
+                          model="the forecast scorecard", output="scorecard_mae", label_values=labels, digits=None),
+            F.model_value("track_rw", "the random walk's average miss, {h} weeks ahead", rw, unit,
+                          model="the forecast scorecard", output="scorecard_rw_mae", label_values={"h": h})))
+    if ratio is not None:
+        claims.append(F.finding(F.test("track_test", "the ratio of the two", ratio, p, better_below=1.0,
+                                       output="scorecard_mae_ratio_rw", p_output="scorecard_dm_p")))
+    if claims:
+        statement(claims)
+    return out

@@ -248,9 +248,10 @@ def data_fingerprint(root: Path | None = None) -> str:
     """The identity of the cache's data (a run's snapshot when `root` is given): every entry's checksum and state."""
     h = hashlib.sha256()
     metas = cache.all_meta(root)
-    for info in load_catalog():
-        meta = metas.get(info.id) or {}
-        h.update(f"{info.id}:{meta.get('checksum', '')}:{meta.get('stale', '')}\n".encode())
+    catalog = load_catalog()
+    for sid in [*catalog.ids(), *catalog.tables]:          # series and statement tables
+        meta = metas.get(sid) or {}
+        h.update(f"{sid}:{meta.get('checksum', '')}:{meta.get('stale', '')}\n".encode())
     return h.hexdigest()[:16]
 
 
@@ -303,29 +304,51 @@ def _worker_init(log_path: str, cache_dir: str | None = None) -> None:
     signals.worker_setup()
 
 
+def same_execution(tasks: list[Task]) -> list[list[Task]]:
+    """Tasks that one execution serves: the same notebook, set and parameters in different languages. The kernel,
+    the data and the computation are paid once; each language is rendered from the same results (i18n.Text)."""
+    groups: dict[str, list[Task]] = {}
+    for t in tasks:
+        same = json.dumps({k: v for k, v in t.parameters.items() if k != "lang"}, sort_keys=True, default=str)
+        groups.setdefault(f"{t.notebook}\x00{t.paramset}\x00{same}", []).append(t)
+    return list(groups.values())
+
+
 def execute_task(task: Task, task_dir: str, formats: list[str], options: dict) -> dict:
-    """Run one notebook with papermill and export its HTML. Never raises: failures are reported in the result."""
+    """One notebook in one language (`execute_tasks` with one task)."""
+    return execute_tasks([task], task_dir, formats, options)[0]
+
+
+def execute_tasks(tasks: list[Task], task_dir: str, formats: list[str], options: dict) -> list[dict]:
+    """Run one notebook once with papermill for the languages of `tasks` (the same notebook and parameters), then
+    write each language's notebook, sidecar and HTML. Never raises: failures are reported in the records."""
     import nbformat
     import papermill as pm
 
     from .export import write_html
-    from .i18n import fmt, set_language, tr
+    from .i18n import LANGS_VARIABLE, fmt, set_language, tr
+    from .report import RUN_DIR_VARIABLE, split_languages
     from .results import extract
 
-    from .report import RUN_DIR_VARIABLE
-
+    langs = [t.lang for t in tasks]
     os.environ["LIQUIDITY_CHARTS"] = "static"   # headless: SVG charts, no network
     os.environ["LIQUIDITY_ROOT"] = str(paths.project_root())
     os.environ[RUN_DIR_VARIABLE] = str(Path(task_dir).parent)   # a note quotes the scorecard of its own run
+    if len(langs) > 1:
+        os.environ[LANGS_VARIABLE] = ",".join(langs)
+    else:
+        os.environ.pop(LANGS_VARIABLE, None)
     started = time.monotonic()
     out_dir = Path(task_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    nb_out = out_dir / f"{task.stem}.ipynb"
-    record = {"notebook": task.notebook, "paramset": task.paramset, "lang": task.lang, "key": task.key,
-              "parameters": task.parameters, "status": "ok", "error": "", "files": {}}
-    try:
-        import tempfile
+    first = tasks[0]
+    error = ""
+    import tempfile
 
+    # the one execution goes to a private folder outside the run (a killed task leaves nothing in it), split below
+    scratch = tempfile.TemporaryDirectory(prefix="liquidity-execution-")
+    executed = Path(scratch.name) / f"{first.stem}.ipynb"
+    try:
         from jupyter_client.manager import KernelManager
 
         # IPC transport: the kernel talks over local sockets in a private folder, never TCP (nothing to eavesdrop on,
@@ -334,7 +357,7 @@ def execute_task(task: Task, task_dir: str, formats: list[str], options: dict) -
             km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"),
                                connection_file=str(Path(sockets) / "kernel.json"))
             try:
-                pm.execute_notebook(str(notebook_path(task.notebook)), str(nb_out), parameters=task.parameters,
+                pm.execute_notebook(str(notebook_path(first.notebook)), str(executed), parameters=first.parameters,
                                     kernel_name="python3", progress_bar=False, log_output=False, km=km,
                                     cwd=str(paths.notebooks_dir()), execution_timeout=options.get("timeout", 600))
             finally:
@@ -342,40 +365,77 @@ def execute_task(task: Task, task_dir: str, formats: list[str], options: dict) -
                 if km.has_kernel:
                     km.shutdown_kernel(now=True)
     except pm.PapermillExecutionError as exc:
-        record["status"] = "failed"
-        record["error"] = redact(f"{exc.ename}: {exc.evalue}")
+        error = redact(f"{exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel death, bad notebook JSON...
-        record["status"] = "failed"
-        record["error"] = redact(f"{type(exc).__name__}: {exc}")
-    if nb_out.is_file():
-        nb = nbformat.read(str(nb_out), as_version=4)
-        _scrub_notebook(nb_out)
-        values = extract(nb)
-        if values is not None:
-            atomic.write_json(out_dir / f"{task.stem}.results.json", values)
-        set_language(task.lang)
-        as_of = str(task.parameters.get("as_of", "latest"))
-        note = {"run_id": options["run_id"], "run_date": options["run_date"], "as_of": as_of,
-                "paramset": task.paramset, "status": "ok" if record["status"] == "ok" else f"FAILED: {record['error']}"}
-        try:
-            from .export import note_info
+        error = redact(f"{type(exc).__name__}: {exc}")
+    finally:
+        os.environ.pop(LANGS_VARIABLE, None)
+    seconds = round(time.monotonic() - started, 2)
+    master = nbformat.read(str(executed), as_version=4) if executed.is_file() else None
+    scratch.cleanup()
+    if master is not None and not error:
+        problems = check_findings(master, [t.lang for t in tasks])
+        if problems:
+            error = redact("findings check failed: " + "; ".join(problems[:5]) +
+                           (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""))
+    records = []
+    for task in tasks:
+        record = {"notebook": task.notebook, "paramset": task.paramset, "lang": task.lang, "key": task.key,
+                  "parameters": task.parameters, "status": "failed" if error else "ok", "error": error, "files": {},
+                  "languages_executed": langs}
+        nb_out = out_dir / f"{task.stem}.ipynb"
+        if master is not None:
+            nb = split_languages(master, task.lang)
+            nb.metadata.setdefault("papermill", {}).setdefault("parameters", {})["lang"] = task.lang
+            atomic.write_text(nb_out, redact(nbformat.writes(nb)))
+            values = extract(nb)
+            if values is not None:
+                atomic.write_json(out_dir / f"{task.stem}.results.json", values)
+            set_language(task.lang)
+            as_of = str(task.parameters.get("as_of", "latest"))
+            note = {"run_id": options["run_id"], "run_date": options["run_date"], "as_of": as_of,
+                    "paramset": task.paramset,
+                    "status": "ok" if record["status"] == "ok" else f"FAILED: {record['error']}"}
+            try:
+                from .export import note_info
 
-            info = note_info(nb, task.lang)
-            data_end = info["header"].get("data_end")
-            note["as_of_text"] = fmt.date(as_of) if as_of != "latest" else \
-                f"{tr('latest')}" + (f" ({tr('newest observation')} {fmt.date(data_end)})" if data_end else "")
-            record["note"] = {"title": info["title"], "as_of_text": note["as_of_text"],
-                              "behind": info["header"].get("behind", {}), "findings": info["findings"]}
-            if "html" in formats or "pdf" in formats:
-                write_html(nb_out, out_dir / f"{task.stem}.html", note, show_code=options.get("show_code", False),
-                           lang=task.lang)
-        except Exception as exc:
-            record["status"] = "failed"
-            record["error"] = (record["error"] + "; " if record["error"] else "") + redact(
-                f"export failed: {type(exc).__name__}: {exc}")
-    record["files"] = {f: sha256_file(out_dir / f) for f in task.files(os.listdir(out_dir))}
-    record["seconds"] = round(time.monotonic() - started, 2)
-    return record
+                info = note_info(nb, task.lang)
+                data_end = info["header"].get("data_end")
+                note["as_of_text"] = str(fmt.date(as_of)) if as_of != "latest" else \
+                    str(tr("latest")) + (f" ({tr('newest observation')!s} {fmt.date(data_end)!s})" if data_end else "")
+                record["note"] = {"title": info["title"], "as_of_text": note["as_of_text"],
+                                  "behind": info["header"].get("behind", {}), "findings": info["findings"]}
+                if "html" in formats or "pdf" in formats:
+                    write_html(nb_out, out_dir / f"{task.stem}.html", note, show_code=options.get("show_code", False),
+                               lang=task.lang)
+            except Exception as exc:
+                record["status"] = "failed"
+                record["error"] = (record["error"] + "; " if record["error"] else "") + redact(
+                    f"export failed: {type(exc).__name__}: {exc}")
+        record["files"] = {f: sha256_file(out_dir / f) for f in task.files(os.listdir(out_dir))}
+        records.append(record)
+    for record in records:      # one execution: its time, the exports of every language included, is each note's
+        record["seconds"], record["execution_seconds"] = round(time.monotonic() - started, 2), seconds
+    return records
+
+
+def check_findings(master, langs: list[str]) -> list[str]:
+    """Re-check an executed note's findings before it is published (publish.findings.check_note): data claims by the
+    claims engine on this run's data, model claims against the sidecar, every language's text against its claims."""
+    from .findings import check_note
+    from .report import CLAIM_MIMES, split_languages
+    from .results import extract
+
+    sidecar = extract(master) or {}
+    by_lang = {}
+    for lang in langs:
+        nb = split_languages(master, lang)
+        by_lang[lang] = [b for cell in nb.cells for out in cell.get("outputs", []) if cell.cell_type == "code"
+                         for mime in CLAIM_MIMES for b in (out.get("data") or {}).get(mime, [])]
+    try:
+        return check_note(sidecar.get("findings", []), sidecar, by_lang)
+    except Exception as exc:    # a check that cannot run is a failed check, never a pass
+        return [redact(f"the check could not run: {type(exc).__name__}: {exc}")]
 
 
 def _reuse(task: Task, fp: str, prev: dict | None, previous: Path | None, tmp_dir: Path, force: bool) -> dict | None:
@@ -419,14 +479,6 @@ def _default_as_of(task: Task) -> str:
 
     p = declared_params(task.notebook).get("as_of")
     return str(p.default) if p else "latest"
-
-
-def _scrub_notebook(path: Path) -> None:
-    """Secrets never reach outputs: mask FRED_API_KEY wherever a traceback or log may have printed it."""
-    text = path.read_text(encoding="utf-8")
-    clean = redact(text)
-    if clean != text:
-        atomic.write_text(path, clean)
 
 
 # -- the run --------------------------------------------------------------------------------------------------
@@ -569,28 +621,35 @@ def _execute(tasks, tmp_dir: Path, run_id: str, started, formats, jobs, out: Pat
                     max_workers=min(jobs, len(tasks)), mp_context=mp, initializer=_worker_init,
                     initargs=(str(out / "logs" / "kernels.log"), str(snapshot) if snapshot else None)))
                 pdf = stack.enter_context(PdfPrinter(page_size) if "pdf" in formats else nullcontext())
+            fps = dict((t.key, fp) for t, fp in to_run)
 
-            def submit(item):
-                return pool.submit(execute_task, item[0], str(tmp_dir / item[0].notebook), formats, options)
+            def submit(group):
+                return pool.submit(execute_tasks, group, str(tmp_dir / group[0].notebook), formats, options)
 
-            def show_running(items):
+            def running(groups) -> list[str]:       # what the progress display names: notebook/set
+                return [f"{g[0].notebook}/{g[0].paramset}" for g in groups]
+
+            def show_running(groups):
                 if progress:
-                    progress(done, len(tasks), "", running=[t.key for t, _ in items])
+                    progress(done, len(tasks), "", running=running(groups))
 
-            for fut, (task, fp), still in _as_workers_free(submit, to_run, jobs, show_running):
+            groups = same_execution([t for t, _ in to_run])
+            for fut, group, still in _as_workers_free(submit, groups, jobs, show_running):
                 try:
-                    rec = fut.result()
+                    recs = fut.result()
                 except Exception as exc:  # a worker that died
-                    rec = {"notebook": task.notebook, "paramset": task.paramset, "lang": task.lang, "key": task.key,
-                           "parameters": task.parameters, "status": "failed", "error": redact(f"worker died: {exc}"),
-                           "files": {}, "seconds": 0}
-                if "pdf" in formats:
-                    rec = _print_pdf(pdf, task, {**rec, "run_id": run_id}, tmp_dir / task.notebook, formats)
-                    rec.pop("run_id", None)
-                results[task.key] = {**rec, "fingerprint": fp, "data_fingerprint": data_fp, "executed_in": run_id}
-                done += 1
-                if progress:
-                    progress(done, len(tasks), task.key, running=[t.key for t, _ in still])
+                    recs = [{"notebook": t.notebook, "paramset": t.paramset, "lang": t.lang, "key": t.key,
+                             "parameters": t.parameters, "status": "failed", "error": redact(f"worker died: {exc}"),
+                             "files": {}, "seconds": 0} for t in group]
+                for task, rec in zip(group, recs):
+                    if "pdf" in formats:
+                        rec = _print_pdf(pdf, task, {**rec, "run_id": run_id}, tmp_dir / task.notebook, formats)
+                        rec.pop("run_id", None)
+                    results[task.key] = {**rec, "fingerprint": fps[task.key], "data_fingerprint": data_fp,
+                                         "executed_in": run_id}
+                    done += 1
+                    if progress:
+                        progress(done, len(tasks), task.key, running=running(still))
     return results
 
 
@@ -892,21 +951,26 @@ def summary_table(report: RunReport) -> str:
 
 
 def list_tasks_json(tasks: list[Task], formats: list[str]) -> str:
-    """For Airflow and other schedulers: one entry per task with the command that runs it alone (`command`), the
-    same into a staged run (`stage_command`, with {run_id} to fill in) and the tasks it must wait for (`upstream`:
-    the scorecard runs before the notes that quote it)."""
+    """For Airflow and other schedulers: one entry per execution (a notebook and parameter set, rendering every
+    language of the plan: `langs`) with the command that runs it alone (`command`), the same into a staged run
+    (`stage_command`, with {run_id} to fill in) and the entries it must wait for (`upstream`: the scorecard runs
+    before the notes that quote it)."""
+    groups = same_execution(tasks)
     out = []
-    for t in tasks:
+    for group in groups:
+        t = group[0]
+        langs = [g.lang for g in group]
         named = "custom" not in t.paramset      # a named set as it is: the same task key wherever it runs
         cmd = ["liquidity", "run", t.notebook, "--params-set", t.paramset.replace("-custom", "").replace("custom", "default"),
-               "--formats", ",".join(formats), "--lang", t.lang]
+               "--formats", ",".join(formats), "--lang", ",".join(langs)]
         for k, v in t.parameters.items() if not named else ():
             if k != "lang":
                 cmd += ["-p", k, json.dumps(v) if not isinstance(v, str) else v]
-        upstream = [u.task_id for u in tasks if u.notebook in providers_of(t.notebook)]
-        out.append({"task_id": t.task_id, "notebook": t.notebook, "paramset": t.paramset, "lang": t.lang,
-                    "parameters": t.parameters, "command": cmd,
-                    "stage_command": [*cmd, "--run-id", "{run_id}", "--stage", "--quiet"], "upstream": upstream})
+        upstream = [u[0].task_id for u in groups if u[0].notebook in providers_of(t.notebook)]
+        out.append({"task_id": t.task_id, "notebook": t.notebook, "paramset": t.paramset, "lang": langs[0],
+                    "langs": langs, "parameters": {k: v for k, v in t.parameters.items() if k != "lang"},
+                    "command": cmd, "stage_command": [*cmd, "--run-id", "{run_id}", "--stage", "--quiet"],
+                    "upstream": upstream})
     return json.dumps(out, indent=2, default=str)
 
 
