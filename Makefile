@@ -6,6 +6,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MIRROR_DEFAULT := $(wildcard ../shared/data)
 export LIQUIDITY_MIRROR ?= $(if $(MIRROR_DEFAULT),$(abspath $(MIRROR_DEFAULT)),)
+# file parameters name files in the project or in these folders (the team's example claims file)
+EXAMPLES_DEFAULT := $(wildcard ../shared/examples)
+export LIQUIDITY_ALLOW_DIR ?= $(if $(EXAMPLES_DEFAULT),$(abspath $(EXAMPLES_DEFAULT)),)
 
 AIRFLOW_VENV  ?= .venv-airflow
 AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed-stamp

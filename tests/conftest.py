@@ -24,6 +24,8 @@ def _mirror() -> Path | None:
 
 MIRROR = _mirror()
 FROZEN_TODAY = "2026-11-22"
+# the team's example claims file (parameter set claims_check/shared_example) lives beside the project
+EXAMPLES = ROOT.parent / "shared" / "examples"
 
 
 def pytest_addoption(parser):
@@ -113,6 +115,7 @@ def published(tmp_path_factory, mirror, worker_id) -> Published:
         if not done.exists():
             with pytest.MonkeyPatch.context() as mp:
                 for k, v in {"LIQUIDITY_ROOT": str(ROOT), "LIQUIDITY_MIRROR": str(mirror),
+                             "LIQUIDITY_ALLOW_DIR": str(EXAMPLES),
                              "LIQUIDITY_CACHE": str(folder / "cache"), "LIQUIDITY_TODAY": FROZEN_TODAY,
                              "FRED_API_KEY": KEY_MARKER, "LIQUIDITY_HTTP_BACKOFF": "0.01"}.items():
                     mp.setenv(k, v)
@@ -130,8 +133,10 @@ def published(tmp_path_factory, mirror, worker_id) -> Published:
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch, tmp_path):
-    """Every test: project root pinned, its own outputs folder, no FRED key, fast retries."""
+    """Every test: project root pinned, its own outputs folder, no FRED key, fast retries, the examples folder
+    allowed for file parameters."""
     monkeypatch.setenv("LIQUIDITY_ROOT", str(ROOT))
+    monkeypatch.setenv("LIQUIDITY_ALLOW_DIR", str(EXAMPLES))
     monkeypatch.setenv("LIQUIDITY_OUTPUTS", str(tmp_path / "outputs"))
     monkeypatch.setenv("LIQUIDITY_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("LIQUIDITY_HTTP_BACKOFF", "0.01")

@@ -92,3 +92,91 @@ def test_data_show_unknown_id_is_an_input_error(bad, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "liquidity", "data", "show", bad], capture_output=True, text=True,
                           env={**__import__("os").environ, "LIQUIDITY_CACHE": str(tmp_path)})
     assert proc.returncode == 2 and "unknown series id" in proc.stderr
+
+
+def test_a_snapshot_is_a_fixed_read_only_copy(tmp_path, monkeypatch):
+    """A run's snapshot: later writes to the cache do not show through, nothing writes it, and a kernel reading it
+    never fetches what it lacks."""
+    live = tmp_path / "live"
+    cache.write("S", _series([1.0, 2.0]), {"source": "mirror"}, root=live)
+    snap = cache.snapshot(tmp_path / "snap", root=live)
+    cache.write("S", _series([1.0, 2.0, 3.0]), {"source": "mirror"}, root=live)
+    assert cache.read("S", root=snap).data.tolist() == [1.0, 2.0] and cache.is_snapshot(snap)
+    assert cache.read("S", root=live).data.tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(cache.CacheReadOnly, match="snapshot"):
+        cache.write("S", _series([9.0]), {}, root=snap)
+    assert sorted(p.name for p in snap.iterdir()) == ["SNAPSHOT.json", "cache.sqlite"]    # one file, no -wal/-shm
+    from liquidity import Dataset
+    from liquidity.core.errors import MissingSeriesError
+
+    monkeypatch.setenv("LIQUIDITY_CACHE", str(snap))
+    monkeypatch.setenv("LIQUIDITY_FRED_CSV_URL", "http://127.0.0.1:9/never-asked")
+    with pytest.raises(MissingSeriesError) as err:
+        Dataset().series("WALCL")
+    assert err.value.kind == "uncached"                                      # not fetched: the run's data are fixed
+
+
+def _write_many(root, rounds):
+    for i in range(rounds):
+        for sid in ("A", "B", "C"):
+            cache.write(sid, _series([float(i)] * 500), {"round": i}, root=root)
+
+
+def test_a_snapshot_during_writes_is_one_consistent_state_and_does_not_wait(tmp_path):
+    """Taken while another process writes, a snapshot holds whole entries that verify, and takes no longer than a
+    copy (the writer is never waited for: WAL readers do not block writers, nor writers readers)."""
+    import time
+
+    live = tmp_path / "live"
+    _write_many(live, 1)
+    proc = multiprocessing.get_context("spawn").Process(target=_write_many, args=(live, 60))
+    proc.start()
+    try:
+        while (cache.read_meta("A", root=live) or {}).get("round", 0) < 1 and proc.is_alive():
+            time.sleep(0.01)                                   # the writer is writing
+        took, during = [], []
+        for n in range(5):
+            began = time.monotonic()
+            snap = cache.snapshot(tmp_path / f"snap{n}", root=live)
+            took.append(time.monotonic() - began)
+            rounds = [cache.read(sid, root=snap).meta["round"] for sid in ("A", "B", "C")]
+            assert all(cache.read(sid, root=snap).data.nunique() == 1 for sid in ("A", "B", "C"))
+            assert max(rounds) - min(rounds) <= 1                  # A, B, C of one moment: a round at most apart
+            during.append(proc.is_alive())
+    finally:
+        proc.join()
+    assert proc.exitcode == 0 and max(took) < 5 and any(during)
+
+
+def test_every_byte_of_an_entry_is_checked_on_read(tmp_path):
+    import sqlite3
+
+    cache.write("X", _series([1.5, 2.5]), {"source": "mirror"}, root=tmp_path,
+                vintages=pd.DataFrame({"date": pd.to_datetime(["2025-01-01"]),
+                                       "realtime_start": pd.to_datetime(["2025-02-01"]), "value": [1.5]}))
+    cache.mark("X", root=tmp_path, stale=True, stale_reason="HTTP 500")           # a mark keeps it verifiable
+    assert cache.read("X", root=tmp_path).meta["checksum_ok"]
+    con = sqlite3.connect(str(tmp_path / "cache.sqlite"))
+    original = con.execute("SELECT data, vintages, meta FROM entries WHERE series = 'X'").fetchone()
+    for column, changed in (("data", original[0].replace("2.5", "2.6")), ("vintages", original[1].replace("1.5", "1.6")),
+                            ("meta", original[2].replace('"rows": 2', '"rows": 3')), ("meta", original[2][:-3])):
+        con.execute(f"UPDATE entries SET {column} = ? WHERE series = 'X'", (changed,))
+        con.commit()
+        with pytest.raises(cache.CorruptEntry, match="X is corrupt"):
+            cache.read("X", root=tmp_path)
+        assert cache.read_meta("X", root=tmp_path)["corrupt"] if column == "meta" else \
+            not cache.read("X", root=tmp_path, verify=False).meta["checksum_ok"]
+        con.execute("UPDATE entries SET data = ?, vintages = ?, meta = ? WHERE series = 'X'", original)
+        con.commit()
+    con.close()
+    assert cache.read("X", root=tmp_path).data.tolist() == [1.5, 2.5]
+
+
+def test_reading_creates_nothing_and_an_unreadable_file_says_how_to_rebuild(tmp_path):
+    assert cache.all_meta(root=tmp_path / "none") == {} and not (tmp_path / "none").exists()
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "cache.sqlite").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(cache.CacheUnreadable, match="data update --full"):
+        cache.all_meta(root=tmp_path / "bad")
+    aside = cache.move_aside(root=tmp_path / "bad")
+    assert aside.is_file() and not (tmp_path / "bad" / "cache.sqlite").exists()

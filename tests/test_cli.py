@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from notes import mirror_last
 
@@ -25,8 +26,45 @@ def test_data_update_from_the_mirror_then_status(mirror, tmp_path):
     st = cli("data", "status", "--format", "json", env=env)
     rows = {r["series"]: r for r in json.loads(st.stdout)}
     assert rows["WALCL"]["last_observation"] == mirror_last("WALCL")[0] and rows["WALCL"]["source"] == "mirror"
-    assert rows["RPONTTLD"]["reason"].startswith("missing")
-    assert rows["EFFR"]["reason"] == "not fetched yet"
+    assert rows["RPONTTLD"]["state"] == "never fetched"
+    assert rows["RPONTTLD"]["reason"] == "not in this source: the mirror has no fred/RPONTTLD.csv"
+    assert rows["EFFR"]["state"] == "never fetched" and rows["EFFR"]["reason"].startswith("not fetched yet")
+    assert rows["SOFR25"]["reason"] == "not used by any note" and not rows["SOFR25"]["used_by_notes"]
+
+
+def test_data_status_fits_100_columns_with_one_state_and_its_reason(mirror, tmp_path):
+    """One line per series (the reason wraps under its column), one word for the state, a reason for each; never
+    'stale False' beside 'N weeks behind'. JSON keeps every field."""
+    env = {"LIQUIDITY_MIRROR": str(mirror), "LIQUIDITY_CACHE": str(tmp_path / "c")}
+    assert cli("data", "update", "--quiet", env=env).returncode == 0
+    table = cli("data", "status", env=env).stdout
+    lines = table.splitlines()
+    assert max(map(len, lines)) <= 100
+    assert "stale" not in table and "False" not in table and "True" not in table
+    as_json = cli("data", "status", "--format", "json", env=env).stdout
+    assert "NaN" not in as_json                                  # strict JSON: a missing number is null
+    rows = {r["series"]: r for r in json.loads(as_json)}
+    from liquidity.data.catalog import load_catalog
+
+    states = {}
+    for line in lines[1:]:
+        sid = line.split(" ", 1)[0]
+        if sid in rows:
+            states[sid] = line[len(sid):].strip()
+    catalog = load_catalog()
+    assert set(states) == set(catalog.ids()) | set(catalog.tables)   # every series and table on a line of its own
+    for sid, row in rows.items():
+        assert states[sid].startswith(row["state"]) and row["reason"], sid
+        assert row["state"] in ("current", "failed", "corrupt", "never fetched") or row["state"].startswith("behind ")
+    walcl = rows["WALCL"]
+    expected = pd.Timestamp(walcl["expected_observation"])
+    if pd.Timestamp(walcl["last_observation"]) < expected:
+        weeks = len(pd.date_range(pd.Timestamp(walcl["last_observation"]) + pd.Timedelta(days=1), expected, freq="W-WED"))
+        assert walcl["state"] == f"behind {weeks} weeks" and walcl["behind_periods"] == weeks
+    assert rows["IOER"]["state"] == "current" and "discontinued" in rows["IOER"]["reason"]
+    assert set(rows["WALCL"]) >= {"series", "state", "reason", "source", "first_observation", "last_observation",
+                                  "expected_observation", "behind", "fetched_at", "stale", "corrupt", "missing",
+                                  "used_by_notes"}
 
 
 @pytest.mark.parametrize("args,message", [

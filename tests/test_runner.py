@@ -73,7 +73,9 @@ def test_published_layout_manifest_and_latest(twice):
     assert walcl["last_observation"] == mirror_last("WALCL")[0]     # the newest week of the mirror, as it grows
     assert walcl["behind"].endswith("weeks behind") if walcl["last_observation"] < walcl["expected_observation"] else \
         not walcl.get("behind")
-    assert manifest["series"]["RPONTTLD"]["reason"].startswith("missing")
+    assert manifest["series"]["RPONTTLD"]["state"] == "never fetched"
+    assert manifest["series"]["RPONTTLD"]["reason"].startswith("not in this source")
+    assert en["data_fingerprint"] == zh["data_fingerprint"] == manifest["data_fingerprint"]
     assert (out / "latest").resolve() == again.run_dir
 
 
@@ -144,15 +146,44 @@ def test_html_renders_every_chart_with_the_network_blocked(published):
 
 
 @pytest.mark.notebook
-def test_a_failing_run_is_published_with_the_error_and_a_non_zero_exit(mirrored, tmp_path, monkeypatch):
+def test_a_failing_note_is_reported_kept_for_the_operator_and_never_published(mirrored, tmp_path, monkeypatch):
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "liquidity", "run", "tga_drain", "-p", "window_start", "1995-01-02",
                            "--out", str(out), "--quiet", "--formats", "ipynb,html"],
                           capture_output=True, text=True, cwd=ROOT, env={**os.environ})
     assert proc.returncode == 1
     assert "failed" in proc.stdout and "window_start 1995-01-02 is before the weekly data start" in proc.stdout
-    html = next((out / "latest" / "tga_drain").glob("custom.html")).read_text()
+    assert "latest not replaced" in proc.stdout and not (out / "latest").exists()
+    run_dir = next(out.glob("2*"))
+    record = json.loads((run_dir / "manifest.json").read_text())["notebooks"][0]
+    assert record["status"] == "failed" and "window_start 1995-01-02" in record["error"] and record["files"] == {}
+    assert not (run_dir / "tga_drain").exists()
+    html = (out / "logs" / "failed" / run_dir.name / "tga_drain" / "custom.html").read_text()
     assert "window_start 1995-01-02 is before the weekly data start" in html and "FAILED" in html
+
+
+def test_the_progress_display_names_the_running_notes(tmp_path, monkeypatch, session_cache):
+    """The display is told which notes run (notebook/set), not only which finished: one worker runs one note at a
+    time, and what runs is exactly what was handed to a worker."""
+    from tinyproject import make_project, project_env
+
+    from liquidity.publish.cli import progress_label
+
+    root = make_project(tmp_path / "project", cache_from=session_cache)
+    for k, v in project_env(root).items():
+        if k.startswith("LIQUIDITY_"):
+            monkeypatch.setenv(k, v)
+    calls = []
+    tasks = runner.plan(["tiny", "tiny_b"], overrides={"sleep_seconds": 0.5})
+    report = runner.run(tasks, jobs=1, progress=lambda done, total, label, running=None:
+                        calls.append((done, label, running)))
+    assert [t["status"] for t in report.tasks] == ["ok", "ok"]
+    named = [(done, running) for done, _, running in calls if running is not None]
+    assert named == [(0, ["tiny/custom"]), (1, ["tiny_b/custom"]), (2, [])]
+    assert progress_label("tiny/custom", ["tiny/custom", "tiny_b/custom"]) == "running tiny/custom, tiny_b/custom"
+    assert progress_label("monitor/default", []) == "monitor/default"
+    long = [f"notebook_{i}/as_of_2025_11_17" for i in range(4)]
+    assert progress_label("", long) == "running notebook_0/as_of_2025_11_17 and 3 more"
 
 
 def test_as_of_before_the_data_or_after_today_is_refused_before_any_kernel(mirrored, tmp_path):

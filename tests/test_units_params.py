@@ -195,3 +195,34 @@ def test_parameters_cell_parser_keeps_quoted_types_expressions_and_hashes_in_str
     assert [(p.name, p.type_name, p.default, p.help) for p in got.values()] == [
         ("a", "Optional[float]", None, "share. Range [0, 1]"), ("b", "list", [1, 2], "two lines"),
         ("c", "str", "x # y", "a hash inside the value"), ("d", "None", 3, "")]
+
+
+def test_file_parameters_resolve_only_inside_the_project_its_outputs_or_an_allowed_folder(tmp_path, monkeypatch):
+    from liquidity.core import paths
+    from liquidity.publish.params import check_value
+
+    root = paths.project_root()
+    inside = paths.user_file("data/claims/late_2025_squeeze.yaml", "claims_file")
+    assert inside == root / "data" / "claims" / "late_2025_squeeze.yaml"
+    assert paths.display_file(inside) == "data/claims/late_2025_squeeze.yaml"
+    check_value("scenario_results_file", "")                      # empty: none
+    for bad in ("/etc/passwd", "../../../../etc/passwd", "data/../../outside.yaml", str(tmp_path / "x.yaml")):
+        with pytest.raises(InputError, match="outside the project.*LIQUIDITY_ALLOW_DIR"):
+            check_value("claims_file", bad)
+    link = tmp_path / "allowed" / "link.yaml"                       # a link inside an allowed folder to a file outside
+    link.parent.mkdir()
+    (tmp_path / "secret.yaml").write_text("x: 1\n")
+    link.symlink_to(tmp_path / "secret.yaml")
+    monkeypatch.setenv("LIQUIDITY_ALLOW_DIR", str(tmp_path / "allowed"))
+    with pytest.raises(InputError, match="outside the project"):
+        paths.user_file(str(link), "claims_file")
+    (tmp_path / "allowed" / "claims.yaml").write_text("title: t\n")
+    found = paths.user_file(str(tmp_path / "allowed" / "claims.yaml"), "claims_file")
+    assert paths.display_file(found) == "allowed/claims.yaml"
+    with pytest.raises(InputError, match="no such file"):
+        paths.user_file(str(tmp_path / "allowed" / "none.yaml"), "claims_file")
+    monkeypatch.setenv("LIQUIDITY_OUTPUTS", str(tmp_path / "out"))   # a note's results in the outputs, wherever
+    (tmp_path / "out" / "run" / "tga_drain").mkdir(parents=True)
+    (tmp_path / "out" / "run" / "tga_drain" / "default.results.json").write_text("{}")
+    found = paths.user_file(str(tmp_path / "out" / "run" / "tga_drain" / "default.results.json"), "x_file")
+    assert paths.display_file(found) == "out/run/tga_drain/default.results.json"

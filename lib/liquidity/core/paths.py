@@ -81,6 +81,54 @@ def mirror_dir() -> Path | None:
     return _setting("LIQUIDITY_MIRROR")
 
 
+ALLOW_VARIABLE = "LIQUIDITY_ALLOW_DIR"
+
+
+def allowed_dirs() -> list[Path]:
+    """Folders a file parameter (claims file, parameter file, a note's results file) may name: the project, its
+    outputs, and the folders listed in LIQUIDITY_ALLOW_DIR (separated by ':'; relative ones from the project root)."""
+    root = project_root()
+    out = [root, outputs_dir().resolve()]
+    for part in os.environ.get(ALLOW_VARIABLE, "").split(os.pathsep):
+        if part.strip():
+            path = Path(part.strip()).expanduser()
+            out.append((path if path.is_absolute() else root / path).resolve())
+    return out
+
+
+def user_file(value, name: str) -> Path:
+    """The file a parameter names, relative to the project root or absolute, once links are resolved: it must be a
+    file inside the project or a folder of LIQUIDITY_ALLOW_DIR. Raises InputError naming the parameter and the fix."""
+    from .errors import InputError
+
+    text = str(value) if isinstance(value, (str, os.PathLike)) else ""
+    if not text.strip() or "\x00" in text:
+        raise InputError(f"parameter {name}={value!r} is not a file name: give a path inside the project, e.g. "
+                         "data/claims/late_2025_squeeze.yaml")
+    raw = Path(text).expanduser()
+    path = (raw if raw.is_absolute() else project_root() / raw).resolve()
+    if not any(path == d or d in path.parents for d in allowed_dirs()):
+        raise InputError(f"parameter {name}={value!r} is outside the project: a file parameter names a file in the "
+                         f"project folder or in a folder allowed by {ALLOW_VARIABLE}; move the file into the project "
+                         f"(e.g. data/claims/) or set {ALLOW_VARIABLE}=<its folder>")
+    if not path.is_file():
+        raise InputError(f"parameter {name}={value!r}: no such file ({display_file(path)}); give a file in the project "
+                         f"or in a folder allowed by {ALLOW_VARIABLE}")
+    return path
+
+
+def display_file(path) -> str:
+    """How a note names a file: its path inside the project, or its folder's name and its path inside an allowed
+    folder; never a path of this machine."""
+    path = Path(path).resolve()
+    dirs = allowed_dirs()
+    for d in sorted(dirs, key=lambda d: len(d.parts), reverse=True):     # the innermost folder that holds it
+        if path == d or d in path.parents:
+            rel = path.relative_to(d).as_posix()
+            return rel if d == dirs[0] else f"{d.name}/{rel}"
+    return path.name
+
+
 PATH_VARIABLES = ("LIQUIDITY_ROOT", "LIQUIDITY_CACHE", "LIQUIDITY_OUTPUTS", "LIQUIDITY_MIRROR")
 
 

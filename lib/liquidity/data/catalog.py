@@ -18,7 +18,7 @@ OBSERVATIONS = {"wednesday_level", "week_average", "daily", "daily_7day", "quart
 FREQUENCIES = {"daily", "weekly", "quarterly"}
 SOURCES = {"fred", "fiscaldata", "nyfed"}
 _FIELDS = {"title", "units", "frequency", "observation", "lag", "source", "required"}
-_OPTIONAL = {"nyfed", "vintages"}
+_OPTIONAL = {"nyfed", "vintages", "range", "discontinued"}
 NYFED_DATASETS = {"repo", "sofr", "tgcr", "bgcr"}
 TABLE_SOURCES = {"treasury"}
 TABLE_TYPES = {"date", "billions_usd", "text"}          # or a list of the allowed values (a category)
@@ -40,6 +40,8 @@ class SeriesInfo:
     releases: tuple = ()       # ((observation date, first publication), ...) off the regular schedule
     nyfed: tuple | None = None  # (dataset, field) of a NY Fed Markets API series
     vintages: bool = False      # fetch ALFRED vintages (first releases, revisions) with FRED_API_KEY
+    plausible: tuple = (float("-inf"), float("inf"))   # values a source may publish, display units (plausibility)
+    discontinued: pd.Timestamp | None = None   # the last observation of a series that is no longer published
 
     @property
     def display_units(self) -> str:
@@ -81,6 +83,7 @@ class TableInfo:
     target: str                 # the column with the date the statement is about
     value: str                  # the column with the stated amount
     required: bool = False
+    plausible: tuple = (float("-inf"), float("inf"))   # amounts a statement may give, billions (plausibility)
 
     @property
     def column_names(self) -> list[str]:
@@ -147,7 +150,36 @@ def _releases(path: Path) -> dict[str, tuple]:
     return out
 
 
-def _parse_tables(raw, path: Path, series: dict) -> dict[str, TableInfo]:
+def _range(value, where: str) -> tuple[float, float]:
+    """[low, high] in display units."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or \
+            not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value) or not value[0] < value[1]:
+        raise InputError(f"{where}: a plausible range is [low, high] in display units with low < high, got {value!r}")
+    return float(value[0]), float(value[1])
+
+
+def _discontinued(value, where: str) -> pd.Timestamp | None:
+    from ..core.dates import parse_date
+
+    if value is None:
+        return None
+    return parse_date(value.isoformat() if hasattr(value, "isoformat") else str(value), f"{where}, discontinued")
+
+
+def _plausible(raw: dict, path: Path) -> dict[str, tuple[float, float]]:
+    """The catalog's `plausible` ranges by display units (billions_usd, percent, index, usd): every unit needs one."""
+    spec = raw.get("plausible")
+    where = f"series catalog {path}, plausible"
+    if not isinstance(spec, dict):
+        raise InputError(f"{where}: declare a range for each display unit ({', '.join(sorted(set(DISPLAY_UNITS.values())))})")
+    unknown = set(spec) - set(DISPLAY_UNITS.values())
+    missing = set(DISPLAY_UNITS.values()) - set(spec)
+    if unknown or missing:
+        raise InputError(f"{where}: unknown units {sorted(unknown)}, missing units {sorted(missing)}")
+    return {unit: _range(value, f"{where}.{unit}") for unit, value in spec.items()}
+
+
+def _parse_tables(raw, path: Path, series: dict, plausible: dict | None = None) -> dict[str, TableInfo]:
     out = {}
     for tid, spec in (raw or {}).items():
         where = f"series catalog {path}, table {tid}"
@@ -175,7 +207,8 @@ def _parse_tables(raw, path: Path, series: dict) -> dict[str, TableInfo]:
                 raise InputError(f"{where}: {key} must name a column of type {want} (columns: {names})")
         out[str(tid)] = TableInfo(id=str(tid), title=str(spec["title"]), source=spec["source"], file=str(spec["file"]),
                                   columns=tuple(columns), announced=spec["announced"], target=spec["target"],
-                                  value=spec["value"], required=bool(spec["required"]))
+                                  value=spec["value"], required=bool(spec["required"]),
+                                  plausible=(plausible or {}).get("billions_usd", (float("-inf"), float("inf"))))
     return out
 
 
@@ -189,6 +222,7 @@ def _parse(path: Path) -> tuple[dict[str, SeriesInfo], dict[str, TableInfo]]:
     if not isinstance(raw, dict) or not isinstance(raw.get("series"), dict):
         raise InputError(f"series catalog {path} must have a top-level 'series' mapping")
     entries = {}
+    plausible = _plausible(raw, path)
     releases = _releases(path.parent / "releases.yaml")
     unknown = set(releases) - set(raw["series"])
     if unknown:
@@ -228,8 +262,11 @@ def _parse(path: Path) -> tuple[dict[str, SeriesInfo], dict[str, TableInfo]]:
             observation=spec["observation"], lag_days=int(lag["days"]), lag_business=bool(lag["business"]),
             source=spec["source"], required=bool(spec["required"]), releases=releases.get(sid, ()), nyfed=nyfed,
             vintages=bool(spec.get("vintages", False)),
+            plausible=_range(spec["range"], f"{where}, range") if "range" in spec
+            else plausible[DISPLAY_UNITS[spec["units"]]],
+            discontinued=_discontinued(spec.get("discontinued"), where),
         )
-    return entries, _parse_tables(raw.get("tables"), path, entries)
+    return entries, _parse_tables(raw.get("tables"), path, entries, plausible)
 
 
 @lru_cache(maxsize=4)

@@ -87,16 +87,17 @@ class Dataset:
     def _read(self, info: SeriesInfo) -> pd.Series:
         if info.id in self._full:
             return self._full[info.id]
-        entry = cache.read(info.id)
-        if entry is None and self.auto_fetch:
+        entry = self._entry(info.id)
+        # a run's kernels read a fixed snapshot and never fetch (the runner fetched what the cache lacked)
+        if entry is None and self.auto_fetch and not cache.is_snapshot():
             with _fetch_lock:
-                entry = cache.read(info.id)
+                entry = self._entry(info.id)
                 if entry is None:
                     try:
-                        store.update([info.id])
+                        store.update([info.id], recover_unreadable=False)
                     except LiquidityError as exc:
                         raise MissingSeriesError(info.id, str(exc), "failed") from None
-                    entry = cache.read(info.id)
+                    entry = self._entry(info.id)
         if entry is None or entry.data is None or entry.data.dropna().empty:
             meta = cache.read_meta(info.id) or {}
             if meta.get("missing"):
@@ -108,6 +109,14 @@ class Dataset:
             self._vintages[info.id] = entry.vintages
         self._full[info.id] = entry.data.dropna()
         return entry.data
+
+    @staticmethod
+    def _entry(series_id: str):
+        """The cache entry; a corrupt one (its bytes do not match their checksums) is never used."""
+        try:
+            return cache.read(series_id)
+        except cache.CorruptEntry as exc:
+            raise MissingSeriesError(series_id, str(exc), "failed") from None
 
     def publication_dates(self, series_id: str, dates=None) -> pd.Series:
         """When each observation was first published: ALFRED first release where the cache has vintages, else the
@@ -214,16 +223,22 @@ class Dataset:
     def _read_table(self, info) -> pd.DataFrame:
         dates = [c for c, k in info.columns if k == "date"]
         numbers = [c for c, k in info.columns if k == "billions_usd"]
-        found = cache.read_table(info.id, dates, numbers)
-        if found is None and self.auto_fetch:
+        def read():
+            try:
+                return cache.read_table(info.id, dates, numbers)
+            except cache.CorruptEntry as exc:          # never used: the next update fetches it again
+                raise MissingSeriesError(info.id, str(exc), "failed") from None
+
+        found = read()
+        if found is None and self.auto_fetch and not cache.is_snapshot():   # a run's kernels never fetch
             with _fetch_lock:
-                found = cache.read_table(info.id, dates, numbers)
+                found = read()
                 if found is None:
                     try:
-                        store.update([info.id])
+                        store.update([info.id], recover_unreadable=False)
                     except LiquidityError as exc:
                         raise MissingSeriesError(info.id, str(exc), "failed") from None
-                    found = cache.read_table(info.id, dates, numbers)
+                    found = read()
         if found is None:
             meta = cache.read_meta(info.id) or {}
             if meta.get("missing"):

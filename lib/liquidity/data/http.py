@@ -68,6 +68,7 @@ def _short(exc: Exception) -> str:
 
 def _unreachable(exc: Exception) -> bool:
     text = str(exc).lower()
+    # a refused connection counts too: nothing listens there, and retrying every series would only add minutes
     return any(s in text for s in ("name or service not known", "temporary failure in name resolution",
                                    "nodename nor servname", "network is unreachable", "no route to host",
-                                   "failed to resolve", "getaddrinfo failed"))
+                                   "failed to resolve", "getaddrinfo failed", "connection refused"))

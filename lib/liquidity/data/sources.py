@@ -49,6 +49,10 @@ class Source:
     def describe(self) -> str:
         return self.name
 
+    def where(self, info: SeriesInfo) -> str:
+        """Where a series' data come from (a file or URL), for messages that name the source of a row."""
+        return f"{self.describe()} {info.id}"
+
 
 def parse_fred_csv(text: str, series_id: str, where: str) -> pd.Series:
     """FRED's download format: header observation_date,<ID> (older files: DATE,<ID>); '.' or blank = missing."""
@@ -139,6 +143,14 @@ class MirrorSource(Source):
     def describe(self) -> str:
         return f"mirror {self.root}"
 
+    def where(self, info: SeriesInfo) -> str:
+        if info.source == "fiscaldata":
+            return str(self.root / DTS_MIRROR_FILE)
+        if info.source == "nyfed":
+            spec = NYFED_MIRROR_FILES.get(info.nyfed)
+            return str(self.root / spec[0]) if spec else f"mirror {self.root} ({info.id})"
+        return str(self.root / "fred" / f"{info.id}.csv")
+
     def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
         if info.source == "nyfed":
             series = self._nyfed(info)
@@ -170,9 +182,10 @@ class MirrorSource(Source):
     def _nyfed(self, info: SeriesInfo) -> pd.Series:
         spec = NYFED_MIRROR_FILES.get(info.nyfed)
         if spec is None or not (self.root / spec[0]).is_file():
-            have = ", ".join(f for f, _, _ in NYFED_MIRROR_FILES.values() if (self.root / f).is_file()) or "nothing"
+            have = ", ".join(Path(f).name for f, _, _ in NYFED_MIRROR_FILES.values() if (self.root / f).is_file()) \
+                or "nothing"
             raise MissingSeriesError(info.id, f"the mirror has no NY Fed {info.nyfed[0]} {info.nyfed[1]} series "
-                                              f"(its nyfed/ folder holds {have})")
+                                              f"(only {have})")
         path = self.root / spec[0]
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         if list(frame.columns) != [spec[1], spec[2]]:
@@ -234,6 +247,9 @@ class FredCsvSource(Source):
         self.base_url = base_url or os.environ.get("LIQUIDITY_FRED_CSV_URL", FRED_CSV_URL)
         self.http = http or HttpClient()
 
+    def where(self, info: SeriesInfo) -> str:
+        return f"{self.base_url}?id={info.id}"
+
     def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
         params = {"id": info.id}
         if start is not None:
@@ -282,6 +298,9 @@ class FredApiSource(Source):
                              "or use --source fred-csv or a mirror")
         self.client = _FredClient(key, base_url or os.environ.get("LIQUIDITY_FRED_API_URL", FRED_API_URL),
                                   http or HttpClient())
+
+    def where(self, info: SeriesInfo) -> str:
+        return f"{self.client.root_url}/series/observations?series_id={info.id}"
 
     def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
         kwargs = {}
@@ -335,6 +354,9 @@ class FiscalDataSource(Source):
         self.base_url = base_url or os.environ.get("LIQUIDITY_FISCALDATA_URL", FISCALDATA_URL)
         self.http = http or HttpClient()
 
+    def where(self, info: SeriesInfo) -> str:
+        return self.base_url
+
     def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
         if info.source != "fiscaldata":
             raise MissingSeriesError(info.id, "Fiscal Data serves only the Daily Treasury Statement (TGA_DAILY)")
@@ -387,6 +409,11 @@ class NyFedSource(Source):
 
     def describe(self) -> str:
         return "NY Fed Markets API"
+
+    def where(self, info: SeriesInfo) -> str:
+        dataset = info.nyfed[0] if info.nyfed else "?"
+        path = "api/rp/results/search.json" if dataset == "repo" else f"api/rates/secured/{dataset}/search.json"
+        return f"{self.base_url}/{path} ({info.id})"
 
     def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
         if info.source != "nyfed":

@@ -17,8 +17,20 @@ from ..core.secrets import mask, redact
 log = logging.getLogger("liquidity")
 
 
+def progress_label(label: str, running: list[str] | None, width: int = 60) -> str:
+    """What the progress display names: the running tasks (notebook/set) when there are, else the last one done."""
+    if running:
+        shown = ", ".join(running)
+        text = f"running {shown}"
+        if len(text) > width:
+            first = f"running {running[0]}"
+            text = f"{first} and {len(running) - 1} more" if len(running) > 1 else first[: width - 3] + "..."
+        return text
+    return label
+
+
 def _progress_factory(quiet: bool, what: str):
-    """A rich progress bar on a terminal; nothing with --quiet or without a TTY (cron)."""
+    """A rich progress bar on a terminal, naming the running tasks; nothing with --quiet or without a TTY (cron)."""
     if quiet or not sys.stderr.isatty():
         return None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -27,19 +39,22 @@ def _progress_factory(quiet: bool, what: str):
                    TimeElapsedColumn(), transient=True)
     state = {"task": None}
 
-    def update(done: int, total: int, label: str):
+    def update(done: int, total: int, label: str, running: list[str] | None = None):
+        text = progress_label(label, running)
         if state["task"] is None:
             bar.start()
-            state["task"] = bar.add_task(label, total=total)
-        bar.update(state["task"], completed=done, description=label)
+            state["task"] = bar.add_task(text, total=total)
+        bar.update(state["task"], completed=done, description=text)
         if done >= total:
             bar.stop()
 
     return update
 
 
-def _table(frame) -> str:
-    return frame.to_string(index=False) if len(frame) else "(empty)"
+def _warn(message: str) -> None:
+    print(f"warning: {redact(message)}", file=sys.stderr)
+    if log.handlers:                                  # refresh.log, when a refresh is running
+        log.warning(redact(message))
 
 
 # -- data ------------------------------------------------------------------------------------------------------
@@ -49,14 +64,14 @@ def cmd_data_update(args) -> int:
 
     loc = open_location(args.out) if args.run_id else None       # a bad --out fails before the update
     results = store.update(args.series or None, source=args.source, full=args.full,
-                           progress=_progress_factory(args.quiet, "data"))
+                           progress=_progress_factory(args.quiet, "data"), allow_shrink=args.allow_shrink,
+                           notify=_warn)
     failed = [r for r in results if r.status == "failed"]
-    if not args.quiet:
-        for r in results:
-            extra = f" +{r.new_rows} rows" if r.status == "updated" else ""
-            last = f" (last {r.last_observation})" if r.last_observation else ""
-            msg = f": {r.message}" if r.message else ""
-            print(f"{r.series:16s} {r.source:10s} {r.status}{extra}{last}{msg}")
+    for r in results if not args.quiet else failed:       # a failure is shown even with --quiet
+        extra = f" +{r.new_rows} rows" if r.status == "updated" else ""
+        last = f" (last {r.last_observation})" if r.last_observation else ""
+        msg = f": {r.message}" if r.message else ""
+        print(f"{r.series:16s} {r.source:10s} {r.status}{extra}{last}{msg}")
     counts = {s: sum(r.status == s for r in results) for s in ("updated", "unchanged", "missing", "failed")}
     print(", ".join(f"{v} {k}" for k, v in counts.items()))
     if args.run_id:
@@ -72,7 +87,7 @@ def cmd_data_update(args) -> int:
 
 
 def cmd_data_status(args) -> int:
-    from ..data import store
+    from ..data import cache, store
     from ..data.sources import default_source_name
     from ..data.catalog import load_catalog
 
@@ -80,13 +95,11 @@ def cmd_data_status(args) -> int:
     if args.format == "json":
         print(json.dumps(frame.to_dict(orient="records"), indent=2))
         return 0
-    print(_table(frame))
+    print(store.status_table(frame))
     fred_info = next(i for i in load_catalog() if i.source == "fred")
-    from ..data import cache
-
-    print(f"\ncache: {cache.db_path()}")
-    print(f"default source: {default_source_name(fred_info)}; LIQUIDITY_MIRROR={os.environ.get('LIQUIDITY_MIRROR', '(not set)')}; "
-          f"FRED_API_KEY={mask(os.environ.get('FRED_API_KEY'))}")
+    print(f"cache: {cache.db_path()}" + ("" if cache.write_problem() is None else " (read-only)"))
+    print(f"default source: {default_source_name(fred_info)}; FRED_API_KEY={mask(os.environ.get('FRED_API_KEY'))}")
+    print(f"LIQUIDITY_MIRROR={os.environ.get('LIQUIDITY_MIRROR', '(not set)')}")
     return 0
 
 
@@ -95,6 +108,7 @@ def cmd_data_show(args) -> int:
     from ..data.catalog import load_catalog
 
     info = load_catalog().get(args.series)          # unknown ids: exit 2 with the known ones
+    cache.read(info.id)                              # a corrupt entry says so (exit 1) instead of printing it
     text = cache.payload(info.id)
     if text is None:
         meta = cache.read_meta(info.id) or {}
@@ -136,10 +150,26 @@ def _plan(args):
                        overrides=_overrides(args.param), params_file=args.file, as_of=args.as_of, langs=args.lang)
 
 
+def _check_options(args) -> None:
+    """--jobs and --keep in range, before anything is planned, fetched or run."""
+    from . import runner
+
+    runner.check_jobs_and_keep(getattr(args, "jobs", None), getattr(args, "keep", None))
+
+
+def _exit_code(report, series_failed: bool = False) -> int:
+    return 1 if report.failed or series_failed else 0
+
+
+def _data_failures(note: dict) -> list[str]:
+    return [k for k, v in note.items() if k == "error" or str(v).startswith("failed")]
+
+
 def cmd_run(args) -> int:
     from . import runner
     from .location import open_location
 
+    _check_options(args)
     formats = runner.parse_formats(args.formats)
     if args.stage and not args.run_id:
         raise InputError("--stage needs --run-id ID: the staged run the tasks belong to (`liquidity data update "
@@ -151,6 +181,7 @@ def cmd_run(args) -> int:
         print(runner.list_tasks_json(tasks, formats))
         return 0
     loc = open_location(args.out)
+    runner.check_output_folder(loc.work)         # a folder that cannot be written: exit 2 before any work
     if args.stage:
         loc.pull_stage(args.run_id)
         loc.pull_latest()
@@ -164,10 +195,11 @@ def cmd_run(args) -> int:
     loc.pull_latest()
     report = runner.run(tasks, formats=formats, jobs=args.jobs, out=loc.work, force=args.force,
                         show_code=args.show_code, page_size=args.page_size, keep=args.keep,
-                        progress=_progress_factory(args.quiet, "run"))
+                        progress=_progress_factory(args.quiet, "run"), publish_partial=args.publish_partial,
+                        notify=_warn, fetch_progress=_progress_factory(args.quiet, "data"))
     report = loc.publish(report, args.keep)
     print(runner.summary_table(report))
-    return 1 if report.failed else 0
+    return _exit_code(report, bool(_data_failures(report.manifest.get("data_update", {}))))
 
 
 def cmd_refresh(args) -> int:
@@ -175,34 +207,42 @@ def cmd_refresh(args) -> int:
     from .location import open_location
     from ..data import store
 
+    _check_options(args)
     loc = open_location(args.out)
-    out = loc.work
     formats = runner.parse_formats(args.formats)
     chosen = getattr(args, "only", None) or []
     tasks = runner.plan(chosen, all_notebooks=not chosen, params_set="all", langs=args.lang)  # checked first
+    out = runner.check_output_folder(loc.work)
     _log_to_file(out)
     with runner.run_lock(out):
         log.info("refresh started")
         update_note: dict = {}
         try:
-            results = store.update(progress=_progress_factory(args.quiet, "data"))
+            results = store.update(progress=_progress_factory(args.quiet, "data"), notify=_warn)
             update_note = {r.series: r.status + (f": {r.message}" if r.message else "") for r in results}
             failed = [r.series for r in results if r.status == "failed"]
             log.info("data update: %d series, %d failed %s", len(results), len(failed), failed)
-        except LiquidityError as exc:
-            # keep going on the cache: every affected note says its data are stale
+            if failed:
+                store.require_data(next(r.message for r in results if r.status == "failed"))
+                _warn(f"{len(failed)} of {len(results)} series failed to update ({', '.join(failed[:5])}"
+                      f"{' ...' if len(failed) > 5 else ''}): the notes use the cached copies and say so")
+        except store.FatalSourceError as exc:
+            # keep going on the cache, if it holds data: every affected note says its data are stale
             update_note = {"error": redact(str(exc))}
-            log.error("data update failed, running on the cache: %s", redact(str(exc)))
-            print(f"warning: data update failed, notes use the cached data: {redact(str(exc))}", file=sys.stderr)
+            log.error("data update failed: %s", redact(str(exc)))
+            store.require_data(exc.reason)          # nothing cached and no source: stop before any kernel
+            _warn(f"data update failed, the notes use the cached data: {store.short_reason(exc.reason)}")
+        store.require_data()
         loc.pull_latest()
         report = runner.run(tasks, formats=formats, jobs=args.jobs, out=out, force=args.force,
                             keep=args.keep, progress=_progress_factory(args.quiet, "run"), lock=False,
-                            data_update=update_note, page_size=args.page_size)
+                            data_update=update_note, page_size=args.page_size,
+                            publish_partial=args.publish_partial, fetch_missing=False, notify=_warn)
         report = loc.publish(report, args.keep)
     table = runner.summary_table(report)
     log.info("refresh finished\n%s", table)
     print(table)
-    return 1 if report.failed else 0
+    return _exit_code(report, bool(_data_failures(update_note)))
 
 
 def cmd_publish(args) -> int:
@@ -213,12 +253,14 @@ def cmd_publish(args) -> int:
     if planned is None and (args.params_set or args.param or args.file or args.as_of or args.lang):
         raise InputError("name the notebooks (or --all) that go with --params-set, -p, -f, --as-of or --lang; "
                          "without a selection, publish takes the tasks that were staged")
+    runner.check_jobs_and_keep(None, args.keep)
     loc = open_location(args.out)
     loc.pull_stage(args.run_id, full=True)
-    report = runner.publish_stage(args.run_id, planned, out=loc.work, keep=args.keep)
+    report = runner.publish_stage(args.run_id, planned, out=loc.work, keep=args.keep,
+                                  publish_partial=args.publish_partial)
     report = loc.publish(report, args.keep, staged=True)
     print(runner.summary_table(report))
-    return 1 if report.failed else 0
+    return _exit_code(report)
 
 
 def _log_to_file(out: Path) -> None:
@@ -251,12 +293,15 @@ def build_parser() -> argparse.ArgumentParser:
                          "else fred-csv (the DTS from fiscaldata, NYFED_ series from nyfed)")
     up.add_argument("--series", nargs="+", metavar="ID", help="series ids (default: the whole catalog)")
     up.add_argument("--full", action="store_true", help="download everything again, not just new observations")
+    up.add_argument("--allow-shrink", action="store_true", help="accept an update that shortens a series' cached "
+                    "history (fewer rows, a later first or an earlier last observation): refused otherwise")
     up.add_argument("--quiet", action="store_true")
     up.add_argument("--run-id", metavar="ID|new", help="then open a staged run on this data (a scheduler's first "
                     "task): record the data fingerprint and print the run id as the last line")
     up.add_argument("--out", default=None, help="folder or fsspec URL of the staged run (default outputs/)")
     up.set_defaults(func=cmd_data_update)
-    st = dsub.add_parser("status", help="series, source, last observation, fetched at, stale and why")
+    st = dsub.add_parser("status", help="each series' state (current, behind N weeks, failed, corrupt, never "
+                         "fetched) and why, its last observation and source")
     st.add_argument("--format", choices=["table", "json"], default="table")
     st.set_defaults(func=cmd_data_status)
     sh = dsub.add_parser("show", help="print a cached series as CSV (date,value in the units the source publishes)")
@@ -288,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--lang", default=None, metavar="en,zh",
                         help="languages of the notes, comma-separated (run: en; refresh: en,zh)")
         sp.add_argument("--quiet", action="store_true", help="no progress display")
+        sp.add_argument("--publish-partial", action="store_true", help="replace latest even when some notes failed "
+                        "(the failed ones keep their last good version)")
 
     rn = sub.add_parser("run", help="run notebooks with papermill and publish them")
     add_run_options(rn)
@@ -309,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--lang", default=None, metavar="en,zh")
     pb.add_argument("--out", default=None, help="folder or fsspec URL (s3://bucket/prefix) of the runs (default outputs/)")
     pb.add_argument("--keep", type=int, default=None, metavar="N", help="keep only the newest N runs")
+    pb.add_argument("--publish-partial", action="store_true", help="replace latest even when some tasks failed")
     pb.set_defaults(func=cmd_publish)
 
     rf = sub.add_parser("refresh", help="update the data, run every notebook with every parameter set, publish")
@@ -324,21 +372,35 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+EXIT_CODES = {0: "success", 1: "a notebook or a series failed", 2: "bad input (nothing was fetched, run or written)",
+              3: "another run holds the lock"}       # and 128 + N when stopped by signal N (130 SIGINT, 143 SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from .signals import Interrupted, handled
+
     parser = build_parser()
     args = parser.parse_args(argv)
     paths.absolutize_env()
     try:
-        return args.func(args)
+        with handled():
+            return args.func(args)
     except InputError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
     except LiquidityError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except Interrupted as exc:
+        print(f"stopped by {exc.name}: every worker and kernel of this command was stopped"
+              + (f"; {exc.note}" if exc.note else ""), file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("stopped by SIGINT", file=sys.stderr)
         return 130
+    except BrokenPipeError:                           # `liquidity data status | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -207,7 +207,8 @@ class RemoteLocation:
         run_dir = Path(report.run_dir)
         rid = report.run_id
         try:
-            recorded = {f"{t['notebook']}/{name}": digest for t in report.manifest.get("notebooks", [])
+            recorded = {f"{t['notebook']}/{name}": digest
+                        for t in report.manifest.get("notebooks", []) + report.manifest.get("carried", [])
                         for name, digest in (t.get("files") or {}).items()}
             # hidden names are scratch files (atomic writes, an interrupted execution): never part of a run
             files = sorted(p for p in run_dir.rglob("*") if p.is_file() and p.name != MANIFEST
@@ -216,6 +217,8 @@ class RemoteLocation:
                 rel = f.relative_to(run_dir).as_posix()
                 self._upload(f, self._key(rid, rel), recorded.get(rel))
             self._upload(run_dir / MANIFEST, self._key(rid, MANIFEST), sha256_file(run_dir / MANIFEST))
+            if not getattr(report, "published", True):     # the publish gate kept `latest`: the run is only recorded
+                return replace(report, run_dir=f"{shown(self.url)}/{rid}")
             self.fs.pipe_file(self._key(LATEST), f"{rid}\n".encode())      # the marker: written last
             if self.latest_run_id() != rid:
                 raise PublishError(f"{shown(self.url)}: {LATEST} does not read back as {rid}")

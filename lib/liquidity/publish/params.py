@@ -24,6 +24,8 @@ Rules that follow names, the same in every notebook:
   *_shape                     a path shape: linear, step or points
   names in CHOICES            one of the listed values (e.g. qt_scenario)
   *_points                    a list of {date: YYYY-MM-DD, level_bn: number}
+  *_file                      a file inside the project or a folder of LIQUIDITY_ALLOW_DIR (core.paths.user_file);
+                              a note shows it by its place in the project, never as a path of the machine
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core import paths
 from ..core.dates import (RELATIVE_DATES, is_relative_date, parse_as_of, parse_date,  # noqa: F401
                           resolve_date, today)
 from ..core import paths
@@ -131,6 +134,9 @@ def check_value(name: str, value, domain: Domain | None = None) -> None:
     elif name.endswith(("_bp", "_pct", "_share")):
         if value is not None:
             _number(name, value)
+    elif name.endswith("_file"):
+        if value not in ("", None):                # an empty file parameter means "none"
+            paths.user_file(value, name)
     elif name.endswith("_shape"):
         if value not in SHAPES:
             raise InputError(f"parameter {name}={value!r} is not allowed: choose one of {', '.join(SHAPES)}")
@@ -438,6 +444,9 @@ def check_cell(namespace: dict | None = None) -> dict:
         values[name] = check_type(name, namespace.get(name, p.default), p.type_name)
         check_value(name, values[name], p.domain)
     check_order(values)
+    for name in values:                          # shown in the note's appendix: never a path of this machine
+        if name.endswith("_file") and values[name] not in ("", None):
+            values[name] = paths.display_file(paths.user_file(values[name], name))
     if "lang" in values:
         import os
 

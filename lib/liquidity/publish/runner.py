@@ -6,6 +6,13 @@ Layout: <out>/<run-id>/<notebook>/<set>[.<lang>].{ipynb,html,pdf,results.json} a
 <out>/latest is a symlink replaced atomically. A lock file stops two runs at once. Unchanged tasks (same notebook,
 parameters, data fingerprint, library source, formats) are carried over from the previous run unless force=True.
 
+Reliability (issue 25): a run reads one snapshot of the cache (`cache.snapshot`, its fingerprint in the manifest and
+in every note's record; kernels get it as LIQUIDITY_CACHE), so a concurrent `data update` neither changes its data
+nor waits for it. Every note passes the publish gate (`gate.py`) before the run is renamed into place; `latest` moves
+only when every note asked for succeeded (or with publish_partial), and then carries the other notes of the previous
+`latest` forward, so that a run of one notebook does not make the others disappear. SIGTERM/SIGHUP/SIGINT stop the
+workers and their kernels (`signals.py`) and leave `latest` as it was.
+
 Kernels run in worker processes whose stderr goes to <out>/logs/kernels.log, so a terminal shows only the progress
 display and the summary. Every PDF of a run is printed by one headless Chromium in the main process, while the
 workers go on with the next notebooks.
@@ -22,6 +29,7 @@ import re
 import secrets as _random
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from contextlib import ExitStack, contextmanager, nullcontext
@@ -36,11 +44,14 @@ from ..core.errors import InputError, LiquidityError, LockedError
 from ..core.secrets import redact
 from ..data import cache
 from ..data.catalog import load_catalog
+from . import gate, signals
 from .i18n import LANGS
 from .notebooks import (PROVIDERS, list_notebooks, load_param_set, notebook_path, param_sets, providers_of,
                         read_param_file, resolve_parameters)
 
 FORMATS = ("ipynb", "html", "pdf")
+MAX_JOBS = 32                   # notebook runs at once: each is a kernel of several hundred MB
+SNAPSHOT_DIR = ".snapshot"      # in the run's temporary folder: the run's copy of the cache, removed before publishing
 OUTPUT_SUFFIXES = (".ipynb", ".html", ".pdf", ".results.json")
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
 
@@ -85,8 +96,8 @@ def plan(notebooks: list[str] | None = None, all_notebooks: bool = False, params
          overrides: dict | None = None, params_file: str | None = None, as_of: str | None = None,
          langs: list[str] | str | None = None) -> list[Task]:
     overrides = dict(overrides or {})
-    if params_file:
-        overrides = read_param_file(Path(params_file), "parameter file") | overrides
+    if params_file:                  # from the working folder; only inside the project or LIQUIDITY_ALLOW_DIR
+        overrides = read_param_file(paths.user_file(Path.cwd() / Path(params_file), "-f"), "parameter file") | overrides
     if as_of is not None:
         overrides["as_of"] = as_of
     langs = parse_langs(langs)
@@ -215,6 +226,10 @@ def prune(out: Path, keep: int) -> list[str]:
             continue
         shutil.rmtree(p, ignore_errors=True)
         removed.append(p.name)
+    failed = out / FAILED_NOTES
+    kept = sorted(p for p in failed.iterdir() if RUN_ID_RE.match(p.name)) if failed.is_dir() else []
+    for p in kept[:-keep]:
+        shutil.rmtree(p, ignore_errors=True)
     return removed
 
 
@@ -229,9 +244,10 @@ def _clean_incomplete(out: Path) -> None:
 
 
 # -- fingerprints ---------------------------------------------------------------------------------------------
-def data_fingerprint() -> str:
+def data_fingerprint(root: Path | None = None) -> str:
+    """The identity of the cache's data (a run's snapshot when `root` is given): every entry's checksum and state."""
     h = hashlib.sha256()
-    metas = cache.all_meta() if cache.db_path().exists() else {}
+    metas = cache.all_meta(root)
     catalog = load_catalog()
     for sid in [*catalog.ids(), *catalog.tables]:          # series and statement tables
         meta = metas.get(sid) or {}
@@ -276,12 +292,16 @@ def sha256_file(path: Path) -> str:
 
 
 # -- execution (in worker processes) --------------------------------------------------------------------------
-def _worker_init(log_path: str) -> None:
-    """Workers (and the kernels they start) write to the run's kernel log, not to the terminal."""
+def _worker_init(log_path: str, cache_dir: str | None = None) -> None:
+    """Workers (and the kernels they start) write to the run's kernel log, not to the terminal, read the run's
+    snapshot of the cache, and stop their kernels when they are stopped."""
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 2)
     os.close(fd)
     sys.stderr = open(2, "w", closefd=False)
+    if cache_dir:
+        os.environ["LIQUIDITY_CACHE"] = cache_dir
+    signals.worker_setup()
 
 
 def same_execution(tasks: list[Task]) -> list[list[Task]]:
@@ -419,18 +439,21 @@ def check_findings(master, langs: list[str]) -> list[str]:
 
 
 def _reuse(task: Task, fp: str, prev: dict | None, previous: Path | None, tmp_dir: Path, force: bool) -> dict | None:
-    """Carry an unchanged task over from the previous run (its files linked into this one), or None."""
-    if force or not prev or prev.get("fingerprint") != fp or prev.get("status") not in ("ok", "reused"):
+    """Carry an unchanged task over from the previous run (its files linked into this one), or None. Only when its
+    recorded inputs (notebook, parameters, data fingerprint, library, formats) equal the current ones and its files
+    are still the ones recorded."""
+    if force or not prev or prev.get("fingerprint") != fp or prev.get("status") not in PUBLISHED_STATES:
         return None
     src_dir = previous / task.notebook
     files = prev.get("files", {})
-    if not files or not all((src_dir / f).is_file() for f in files):
+    if not files or not all((src_dir / f).is_file() and sha256_file(src_dir / f) == d for f, d in files.items()):
         return None
     dst = tmp_dir / task.notebook
     dst.mkdir(parents=True, exist_ok=True)
     for f in files:
         _link_or_copy(src_dir / f, dst / f)
-    return {**prev, "status": "reused", "seconds": 0.0, "fingerprint": fp}
+    return {**{k: v for k, v in prev.items() if k not in ("carried_from",)}, "status": "reused", "seconds": 0.0,
+            "fingerprint": fp, "executed_in": prev.get("executed_in") or previous.name}
 
 
 def _print_pdf(printer, task: Task, rec: dict, task_dir: Path, formats: list[str]) -> dict:
@@ -459,23 +482,54 @@ def _default_as_of(task: Task) -> str:
 
 
 # -- the run --------------------------------------------------------------------------------------------------
+PUBLISHED_STATES = ("ok", "reused", "carried")     # a note whose files a published run holds
+FAILED_NOTES = "logs/failed"                        # <out>/logs/failed/<run-id>/: failed notes, for the operator
+
+
 @dataclass
 class RunReport:
     run_id: str
     run_dir: Path
     tasks: list[dict]
     manifest: dict
+    published: bool = True          # `latest` points to this run
 
     @property
     def failed(self) -> list[dict]:
         return [t for t in self.tasks if t["status"] == "failed"]
 
+    @property
+    def carried(self) -> list[dict]:
+        return self.manifest.get("carried", [])
 
-def _check_run_options(formats, jobs, page_size) -> tuple[list[str], int]:
+
+def check_jobs_and_keep(jobs: int | None = None, keep: int | None = None) -> int:
+    """--jobs in 1..MAX_JOBS (default: the cores), --keep at least 1. Returns the number of jobs."""
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS):
+        raise InputError(f"--jobs {jobs}: give a number of parallel notebook runs from 1 to {MAX_JOBS}")
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
+        raise InputError(f"--keep {keep}: keep at least 1 run (the one `latest` points to is never removed)")
+    return jobs if jobs is not None else min(MAX_JOBS, os.cpu_count() or 1)
+
+
+def check_output_folder(out: Path) -> Path:
+    """The output folder exists or can be made, and files can be written in it; else InputError before any work."""
+    out = Path(out)
+    try:
+        if out.exists() and not out.is_dir():
+            raise OSError(f"{out} is a file, not a folder")
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise InputError(f"--out {out}: cannot write there ({why}); choose a folder you can write to") from None
+    return out
+
+
+def _check_run_options(formats, jobs, page_size, keep=None) -> tuple[list[str], int]:
     formats = parse_formats(formats)
-    jobs = jobs or os.cpu_count() or 1
-    if jobs < 1:
-        raise InputError(f"--jobs {jobs}: use 1 or more")
+    jobs = check_jobs_and_keep(jobs, keep)
     if page_size not in ("A4", "Letter"):
         raise InputError(f"--page-size {page_size!r}: choose A4 or Letter")
     if "pdf" in formats:
@@ -488,26 +542,45 @@ def _check_run_options(formats, jobs, page_size) -> tuple[list[str], int]:
 
 def run(tasks: list[Task], formats: list[str] | None = None, jobs: int | None = None, out: Path | None = None,
         force: bool = False, show_code: bool = False, page_size: str = "A4", keep: int | None = None,
-        progress=None, lock: bool = True, data_update: dict | None = None) -> RunReport:
-    """Run the tasks and publish them as one run (refresh and `liquidity run`)."""
+        progress=None, lock: bool = True, data_update: dict | None = None, publish_partial: bool = False,
+        fetch_missing: bool = True, notify=None, fetch_progress=None) -> RunReport:
+    """Run the tasks and publish them as one run (refresh and `liquidity run`). Before any kernel: the options, the
+    output folder, and data to run on (series the cache never held are fetched first unless fetch_missing=False;
+    with nothing to run on it raises NoDataSource). The run reads one snapshot of the cache."""
+    from ..data import store
+
     paths.absolutize_env()
-    formats, jobs = _check_run_options(formats, jobs, page_size)
-    out = Path(out) if out else paths.outputs_dir()
+    formats, jobs = _check_run_options(formats, jobs, page_size, keep)
+    out = check_output_folder(Path(out) if out else paths.outputs_dir())
     with run_lock(out) if lock else nullcontext():
+        fetched = store.ensure_data(progress=fetch_progress, notify=notify) if fetch_missing else []
+        if fetched:
+            data_update = {**(data_update or {}), **{r.series: r.status + (f": {r.message}" if r.message else "")
+                                                     for r in fetched}}
         _clean_incomplete(out)
         run_id = new_run_id()
         tmp_dir = out / f".incomplete-{run_id}"
         tmp_dir.mkdir(parents=True)
-        started = datetime.now(timezone.utc)
-        data_fp = data_fingerprint()
-        results = _execute(tasks, tmp_dir, run_id, started, formats, jobs, out, force, show_code, page_size, data_fp,
-                           progress)
-        manifest = _manifest(run_id, started, tasks, results, formats, data_fp, data_update or {}, series_status())
-        return _publish(tmp_dir, manifest, out, keep)
+        try:
+            started = datetime.now(timezone.utc)
+            snapshot = cache.snapshot(tmp_dir / SNAPSHOT_DIR)
+            data_fp = data_fingerprint(snapshot)
+            results = _execute(tasks, tmp_dir, run_id, started, formats, jobs, out, force, show_code, page_size,
+                               data_fp, progress, snapshot=snapshot)
+            manifest = _manifest(run_id, started, tasks, results, formats, data_fp, data_update or {},
+                                 series_status(snapshot))
+            return _publish(tmp_dir, manifest, out, keep, publish_partial)
+        except signals.Interrupted as exc:
+            exc.note = f"the run was not published; {out / 'latest'} is as it was"
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            raise
+        except BaseException:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            raise
 
 
 def _execute(tasks, tmp_dir: Path, run_id: str, started, formats, jobs, out: Path, force, show_code, page_size,
-             data_fp: str, progress) -> dict[str, dict]:
+             data_fp: str, progress, snapshot: Path | None = None) -> dict[str, dict]:
     """Execute (or carry over unchanged) every task into tmp_dir: providers (the scorecard) first, then the notes
     that quote them. Returns task key -> record."""
     from .export import PdfPrinter
@@ -518,7 +591,8 @@ def _execute(tasks, tmp_dir: Path, run_id: str, started, formats, jobs, out: Pat
     fp_options = {"show_code": show_code, "page_size": page_size}
     previous = latest_run(out)
     prev_manifest = json.loads((previous / "manifest.json").read_text()) if previous else {}
-    prev_tasks = {t.get("key") or f"{t['notebook']}/{t['paramset']}": t for t in prev_manifest.get("notebooks", [])}
+    prev_tasks = {t.get("key") or f"{t['notebook']}/{t['paramset']}": t
+                  for t in prev_manifest.get("notebooks", []) + prev_manifest.get("carried", [])}
     results: dict[str, dict] = {}
     waves = [[t for t in tasks if t.notebook in PROVIDERS], [t for t in tasks if t.notebook not in PROVIDERS]]
     done = 0
@@ -545,13 +619,22 @@ def _execute(tasks, tmp_dir: Path, run_id: str, started, formats, jobs, out: Pat
             if pool is None:
                 pool = stack.enter_context(cf.ProcessPoolExecutor(
                     max_workers=min(jobs, len(tasks)), mp_context=mp, initializer=_worker_init,
-                    initargs=(str(out / "logs" / "kernels.log"),)))
+                    initargs=(str(out / "logs" / "kernels.log"), str(snapshot) if snapshot else None)))
                 pdf = stack.enter_context(PdfPrinter(page_size) if "pdf" in formats else nullcontext())
             fps = dict((t.key, fp) for t, fp in to_run)
-            futures = {pool.submit(execute_tasks, group, str(tmp_dir / group[0].notebook), formats, options): group
-                       for group in same_execution([t for t, _ in to_run])}
-            for fut in cf.as_completed(futures):
-                group = futures[fut]
+
+            def submit(group):
+                return pool.submit(execute_tasks, group, str(tmp_dir / group[0].notebook), formats, options)
+
+            def running(groups) -> list[str]:       # what the progress display names: notebook/set
+                return [f"{g[0].notebook}/{g[0].paramset}" for g in groups]
+
+            def show_running(groups):
+                if progress:
+                    progress(done, len(tasks), "", running=running(groups))
+
+            groups = same_execution([t for t, _ in to_run])
+            for fut, group, still in _as_workers_free(submit, groups, jobs, show_running):
                 try:
                     recs = fut.result()
                 except Exception as exc:  # a worker that died
@@ -562,21 +645,48 @@ def _execute(tasks, tmp_dir: Path, run_id: str, started, formats, jobs, out: Pat
                     if "pdf" in formats:
                         rec = _print_pdf(pdf, task, {**rec, "run_id": run_id}, tmp_dir / task.notebook, formats)
                         rec.pop("run_id", None)
-                    results[task.key] = {**rec, "fingerprint": fps[task.key]}
+                    results[task.key] = {**rec, "fingerprint": fps[task.key], "data_fingerprint": data_fp,
+                                         "executed_in": run_id}
                     done += 1
                     if progress:
-                        progress(done, len(tasks), task.key)
+                        progress(done, len(tasks), task.key, running=running(still))
     return results
 
 
-def series_status() -> dict:
-    """The manifest's series table: each series' source, last and expected observation, fetch time, stale and why."""
+def _as_workers_free(submit, items: list, jobs: int, on_start=None):
+    """Submit at most `jobs` items at a time, the next one as soon as one finishes (before the finished one's PDF is
+    printed), and yield (future, item, the items running now) as each finishes. What is submitted is exactly what
+    runs, so the progress display can name the running tasks (a pool fed everything at once marks queued calls as
+    running); `on_start` gets the running items when the first ones start."""
+    pending = list(items)
+    running: dict = {}
+
+    def fill():
+        while pending and len(running) < jobs:
+            item = pending.pop(0)
+            running[submit(item)] = item
+
+    fill()
+    if on_start:
+        on_start(list(running.values()))
+    while running:
+        finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+        for fut in finished:
+            item = running.pop(fut)
+            fill()
+            yield fut, item, list(running.values())
+
+
+def series_status(root: Path | None = None) -> dict:
+    """The manifest's series table (of the run's snapshot): each series' state and why, source, last and expected
+    observation, fetch time, stale (the last update failed)."""
     from ..data import store
 
-    return {r["series"]: {"source": r["source"], "last_observation": r["last_observation"],
+    return {r["series"]: {"state": r["state"], "reason": r["reason"], "source": r["source"],
+                          "last_observation": r["last_observation"],
                           "expected_observation": r["expected_observation"], "behind": r["behind"],
-                          "fetched_at": r["fetched_at"], "stale": bool(r["stale"]), "reason": r["reason"]}
-            for r in store.status().to_dict(orient="records")}
+                          "fetched_at": r["fetched_at"], "stale": bool(r["stale"]), "corrupt": bool(r["corrupt"])}
+            for r in store.status(root=root).to_dict(orient="records")}
 
 
 def _manifest(run_id: str, started, tasks: list[Task], results: dict, formats: list[str], data_fp: str,
@@ -600,15 +710,93 @@ def _manifest(run_id: str, started, tasks: list[Task], results: dict, formats: l
     }
 
 
-def _publish(tmp_dir: Path, manifest: dict, out: Path, keep: int | None) -> RunReport:
-    """Write the manifest and publish the run: one rename, then `latest` replaced atomically."""
+def _gate(tmp_dir: Path, manifest: dict, out: Path) -> None:
+    """Every note of the run through the publish gate: a note with a problem is failed, with the checks that
+    failed and why in its record; its files leave the run (kept in <out>/logs/failed/<run-id>/ for the operator)."""
+    known = [*gate.machine_paths(), str(out.resolve()), str(tmp_dir.resolve())]
+    for rec in manifest["notebooks"]:
+        note = gate.Note(rec["key"], tmp_dir / rec["notebook"], rec, rec.get("formats") or manifest["formats"], known)
+        problems = gate.check_note(note)
+        if not problems:
+            continue
+        if rec["status"] != "failed":
+            rec["error"] = "; ".join(map(str, problems))
+        rec["status"] = "failed"
+        rec["gate"] = [p.as_dict() for p in problems]
+        kept = out / FAILED_NOTES / manifest["run_id"] / rec["notebook"]
+        for f in Task(rec["notebook"], rec["paramset"], lang=rec.get("lang", "en")).files(
+                os.listdir(tmp_dir / rec["notebook"]) if (tmp_dir / rec["notebook"]).is_dir() else []):
+            kept.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_dir / rec["notebook"] / f, kept / f)
+        rec["files"] = {}
+        try:
+            (tmp_dir / rec["notebook"]).rmdir()         # a notebook folder left empty goes too
+        except OSError:
+            pass
+
+
+def _carry_forward(previous: Path | None, tmp_dir: Path, manifest: dict) -> list[dict]:
+    """The notes of the previous `latest` that this run did not make (other notebooks and sets, or notes that failed
+    in this run), linked into this run so that `latest` keeps the newest good version of every note. Notes of a
+    notebook or named set that no longer exists are dropped. Each says which run it comes from."""
+    if previous is None:
+        return []
+    prev = json.loads((previous / "manifest.json").read_text())
+    made = {r["key"] for r in manifest["notebooks"] if r["status"] in PUBLISHED_STATES}
+    from .notebooks import list_notebooks, param_sets
+
+    notebooks = set(list_notebooks())
+    carried = []
+    for rec in prev.get("notebooks", []) + prev.get("carried", []):
+        if rec.get("key") in made or rec.get("status") not in PUBLISHED_STATES or not rec.get("files"):
+            continue
+        base = rec["paramset"].replace("-custom", "")
+        if rec["notebook"] not in notebooks or (base != "custom" and base not in param_sets(rec["notebook"])):
+            continue
+        src, dst = previous / rec["notebook"], tmp_dir / rec["notebook"]
+        dst.mkdir(parents=True, exist_ok=True)
+        for f in rec["files"]:
+            if (src / f).is_file():
+                _link_or_copy(src / f, dst / f)
+        entry = {**rec, "status": "carried", "carried_from": prev["run_id"],      # the folder its files came from
+                 "executed_in": rec.get("executed_in") or rec.get("reused_from") or prev["run_id"]}  # made there
+        note = gate.Note(entry["key"], dst, entry, [f for f in FORMATS if any(n.endswith("." + f) for n in rec["files"])])
+        if gate.check_note(note, [gate.intact, gate.json_parses, gate.pdf_complete]):
+            for f in rec["files"]:
+                (dst / f).unlink(missing_ok=True)
+            continue                       # a carried copy that is not whole is left out, never published
+        made.add(entry["key"])
+        carried.append(entry)
+    return carried
+
+
+def _publish(tmp_dir: Path, manifest: dict, out: Path, keep: int | None, publish_partial: bool = False) -> RunReport:
+    """The gate, then the manifest, then the run renamed into place; `latest` replaced (atomically) only when every
+    note asked for succeeded, or with publish_partial, and then with the other notes of the previous `latest`."""
+    for leftover in tmp_dir.glob(f"{SNAPSHOT_DIR}*"):
+        _remove_snapshot(leftover)
+    _gate(tmp_dir, manifest, out)
+    failed = [r for r in manifest["notebooks"] if r["status"] == "failed"]
+    to_latest = not failed or publish_partial
+    previous = latest_run(out)
+    manifest["carried"] = _carry_forward(previous, tmp_dir, manifest) if to_latest else []
+    manifest["published"] = to_latest
+    manifest["publish_partial"] = bool(publish_partial)
     atomic.write_text(tmp_dir / "manifest.json", redact(json.dumps(manifest, indent=2, default=str)) + "\n")
     final = out / manifest["run_id"]
-    os.rename(tmp_dir, final)
-    point_latest(out, final)
+    with signals.deferred():               # the rename and `latest` happen together or not at all
+        os.rename(tmp_dir, final)
+        if to_latest:
+            point_latest(out, final)
     if keep:
         prune(out, keep)
-    return RunReport(manifest["run_id"], final, manifest["notebooks"], manifest)
+    return RunReport(manifest["run_id"], final, manifest["notebooks"], manifest, to_latest)
+
+
+def _remove_snapshot(folder: Path) -> None:
+    for f in folder.glob("*"):
+        f.chmod(0o644)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- staged runs: one run built by several processes (a scheduler's workers), published once ----------------------
@@ -668,13 +856,18 @@ def stage(tasks: list[Task], run_id: str, formats: list[str] | None = None, jobs
     formats, jobs = _check_run_options(formats, jobs, page_size)
     out = Path(out) if out else paths.outputs_dir()
     folder, info = _read_stage(out, run_id)
-    fp = data_fingerprint()
-    if fp != info["data_fingerprint"]:
-        raise InputError(f"this worker's data (fingerprint {fp}) are not the snapshot run {run_id} was opened with "
-                         f"({info['data_fingerprint']}): point LIQUIDITY_CACHE at the cache the data-update task "
-                         "wrote (a shared folder), or give this worker a copy of that snapshot")
-    started = datetime.fromisoformat(info["started"])
-    results = _execute(tasks, folder, run_id, started, formats, jobs, out, force, show_code, page_size, fp, progress)
+    snapshot = cache.snapshot(folder / f"{SNAPSHOT_DIR}-{os.getpid()}-{_random.token_hex(2)}")
+    try:
+        fp = data_fingerprint(snapshot)
+        if fp != info["data_fingerprint"]:
+            raise InputError(f"this worker's data (fingerprint {fp}) are not the snapshot run {run_id} was opened "
+                             f"with ({info['data_fingerprint']}): point LIQUIDITY_CACHE at the cache the data-update "
+                             "task wrote (a shared folder), or give this worker a copy of that snapshot")
+        started = datetime.fromisoformat(info["started"])
+        results = _execute(tasks, folder, run_id, started, formats, jobs, out, force, show_code, page_size, fp,
+                           progress, snapshot=snapshot)
+    finally:
+        _remove_snapshot(snapshot)
     (folder / STAGED_TASKS).mkdir(exist_ok=True)
     for task in tasks:
         atomic.write_json(folder / STAGED_TASKS / f"{task.task_id}.json",
@@ -683,10 +876,12 @@ def stage(tasks: list[Task], run_id: str, formats: list[str] | None = None, jobs
 
 
 def publish_stage(run_id: str, planned: list[Task] | None = None, out: Path | None = None,
-                  keep: int | None = None) -> RunReport:
+                  keep: int | None = None, publish_partial: bool = False) -> RunReport:
     """Publish a staged run as `refresh` would: every planned task must be staged with its files intact, else it is
-    recorded as failed; then the manifest and one atomic rename. `planned` None: the tasks that were staged."""
+    recorded as failed; then the publish gate, the manifest and one atomic rename (`latest` only when every planned
+    task succeeded, or with publish_partial). `planned` None: the tasks that were staged."""
     paths.absolutize_env()
+    check_jobs_and_keep(None, keep)
     out = Path(out) if out else paths.outputs_dir()
     with run_lock(out):
         folder, info = _read_stage(out, run_id)
@@ -711,14 +906,14 @@ def publish_stage(run_id: str, planned: list[Task] | None = None, out: Path | No
                     f"staged files missing or changed: {', '.join(broken)}"
                 rec = {"notebook": task.notebook, "paramset": task.paramset, "lang": task.lang, "key": task.key,
                        "parameters": task.parameters, "status": "failed", "error": why, "files": {}, "seconds": 0}
-            formats |= set(rec.pop("formats", []))
+            formats |= set(rec.get("formats", []))
             results[task.key] = rec
         shutil.rmtree(folder / STAGED_TASKS, ignore_errors=True)
         (folder / STAGE_FILE).unlink()
         manifest = _manifest(run_id, datetime.fromisoformat(info["started"]), planned, results,
                              sorted(formats or {"ipynb"}, key=FORMATS.index), info["data_fingerprint"],
                              info.get("data_update", {}), info.get("series", {}))
-        return _publish(folder, manifest, out, keep)
+        return _publish(folder, manifest, out, keep, publish_partial)
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -729,9 +924,15 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 def summary_table(report: RunReport) -> str:
+    """This run's notes (a failed one with the check that failed and why), then where the run went and whether
+    `latest` moved (with how many notes it carries forward)."""
     rows = [("notebook", "set", "status", "seconds", "note")]
     for t in report.tasks:
-        note = t.get("error", "") or (f"reused from {t.get('reused_from')}" if t["status"] == "reused" else "")
+        if t["status"] == "failed" and t.get("gate") and t["gate"][0]["check"] != "execution":
+            note = "not published: " + "; ".join(f"{g['check']} {g['file']}: {g['why']}".replace(" : ", ": ")
+                                                 for g in t["gate"])
+        else:
+            note = t.get("error", "") or (f"reused from {t.get('reused_from')}" if t["status"] == "reused" else "")
         stem = t["paramset"] if t.get("lang", "en") == "en" else f"{t['paramset']}.{t['lang']}"
         rows.append((t["notebook"], stem, t["status"], f"{t.get('seconds', 0):.1f}", note[:100]))
     widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
@@ -739,6 +940,13 @@ def summary_table(report: RunReport) -> str:
     lines.insert(1, "-" * (sum(widths) + 8))
     ok = sum(t["status"] in ("ok", "reused") for t in report.tasks)
     lines.append(f"{ok} of {len(report.tasks)} notebook runs succeeded; outputs in {report.run_dir}")
+    if report.published:
+        carried = len(report.carried)
+        lines.append("published as latest" + (f", with {carried} note{'s' if carried != 1 else ''} of earlier runs "
+                                              "carried forward" if carried else ""))
+    else:
+        lines.append(f"latest not replaced: {len(report.failed)} of {len(report.tasks)} notes failed "
+                     "(--publish-partial publishes the others)")
     return "\n".join(lines)
 
 
