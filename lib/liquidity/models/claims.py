@@ -20,8 +20,8 @@ from ..core.errors import InputError, MissingSeriesError
 from ..data.measures import MEASURES
 from ..core.dates import parse_date
 
-TOP_KEYS = {"title", "source", "claims"}
-CLAIM_KEYS = {"id", "text", "measure", "series", "date", "window", "stat", "expect", "tolerance"}
+TOP_KEYS = {"title", "source", "claims", "title_zh", "source_zh"}
+CLAIM_KEYS = {"id", "text", "measure", "series", "date", "window", "stat", "expect", "tolerance", "text_zh"}
 STATS = ("value", "mean", "min", "max", "change", "pct_change")
 # how far back "the latest observation on or before the date" may reach, by frequency
 MAX_GAP_DAYS = {"daily": 7, "weekly": 10, "quarterly": 190}
@@ -40,6 +40,7 @@ class Claim:
     tolerance: float          # absolute, in the claim's units
     tolerance_text: str
     line: int
+    text_zh: str | None = None     # the claim in Chinese, for the Chinese note (publish.claims_view)
 
 
 @dataclass
@@ -122,7 +123,7 @@ def load_claims(path: Path) -> tuple[dict, list[Claim]]:
     for key in raw:
         if key not in TOP_KEYS:
             _fail(path, top_lines.get(key, 1), f"unknown key {key!r}; allowed: {', '.join(sorted(TOP_KEYS))}")
-    for key in TOP_KEYS:
+    for key in ("title", "source", "claims"):      # title_zh and source_zh are optional
         if key not in raw:
             _fail(path, 1, f"missing key {key!r}")
     if not isinstance(raw["claims"], list) or not raw["claims"]:
@@ -131,7 +132,9 @@ def load_claims(path: Path) -> tuple[dict, list[Claim]]:
     for i, item in enumerate(raw["claims"]):
         lines = claim_lines[i] if i < len(claim_lines) else {"_": 1}
         claims.append(_parse_claim(path, item, lines, seen))
-    return {"title": str(raw["title"]), "source": str(raw["source"])}, claims
+    header = {"title": str(raw["title"]), "source": str(raw["source"])}
+    header |= {k: str(raw[k]) for k in ("title_zh", "source_zh") if raw.get(k) is not None}
+    return header, claims
 
 
 def _parse_claim(path, item, lines, seen) -> Claim:
@@ -190,7 +193,7 @@ def _parse_claim(path, item, lines, seen) -> Claim:
         _fail(path, lines.get("tolerance", at),
               f"{label}: tolerance {tol_raw!r} must be a number or a percent such as \"5%\"")
     return Claim(str(cid), str(item["text"]), measure, series, date, window, stat, float(expect), tolerance,
-                 str(tol_raw), lines.get("_", at))
+                 str(tol_raw), lines.get("_", at), None if item.get("text_zh") is None else str(item["text_zh"]))
 
 
 def _iso(value) -> str:
