@@ -41,7 +41,7 @@ def data_messages() -> set[str]:
     from liquidity.data.events import KIND_LABELS, load_events
     from liquidity.data.measures import MEASURES, SRF_TOTAL_ONLY
     from liquidity.models.claims import REASONS
-    from liquidity.publish.report import SOURCE_NAMES
+    from liquidity.publish.report import SOURCE_NAMES, UNIT_NAMES
 
     out = {m.title for m in MEASURES.values()} | {m.concept for m in MEASURES.values()}
     out |= set(load_events()["label"]) | set(KIND_LABELS.values()) | set(SOURCE_NAMES.values())
@@ -52,6 +52,9 @@ def data_messages() -> set[str]:
     out |= set(QUOTED.values()) | set(TARGET_TITLES.values())
 
     out |= set(AXIS_TITLES.values())
+    from liquidity.publish.claims_view import STAT_NAMES
+
+    out |= set(STAT_NAMES.values()) | set(UNIT_NAMES.values())
     out |= {SRF_TOTAL_ONLY, "ok", "missing", "stale", "why"}
     out |= {"week", "weeks", "business day", "business days", "day", "days", "quarter", "quarters",
             "ALFRED, as of the cut", "ALFRED, latest", "today's vintage", "1w", "1m", "3m",
