@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 pytestmark = pytest.mark.notebook
 
-FOOTER = re.compile(r"^(page|第)\s*\d+.*(run|运行编号)\s+\S+$")
+FOOTER = re.compile(r"^(page|第)\s*\d+.*(run|运行编号)[:：]?\s*\S+$")
 
 
 @lru_cache(maxsize=128)
@@ -175,7 +175,7 @@ def test_charts_of_the_chinese_notes_are_titled_and_labelled_in_chinese(publishe
             title = [t.get_text() for t in svg.select("g.role-title-text text")]
             assert title and cjk.search(title[0]), (task["notebook"], title)
             legends = [t.get_text() for t in svg.select("g.role-legend-label text")]
-            assert all(cjk.search(x) or re.fullmatch(r"[A-Z0-9 .&+/()-]+", x) for x in legends), legends
+            assert all(cjk.search(x) or re.fullmatch(r"[A-Z0-9 .&+/()（）-]+", x) for x in legends), legends
 
 
 def test_chinese_pdfs_carry_chinese_numbers_glossary_terms_and_an_embedded_cjk_font(published):
