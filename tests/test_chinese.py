@@ -35,7 +35,7 @@ def zh():
     set_language("en")
 
 
-# -- numbers and dates ------------------------------------------------------------------------------------------------
+# -- numbers and dates -------------------------------------------------------------------------------------------------
 def test_chinese_amounts_have_no_trailing_zero_and_use_the_market_units(zh):
     assert fmt.bn(74.6, digits=2) == "746亿美元"              # not 746.0亿美元
     assert fmt.bn(50.35, digits=2) == "503.5亿美元"
@@ -130,7 +130,7 @@ def test_the_style_guide_states_the_house_words():
     assert all(terms[k].get("abbr") == k for k in ("TGA", "SOFR", "SRF", "IORB", "QT", "RMP", "MBS"))
 
 
-# -- chart axes ----------------------------------------------------------------------------------------------------------
+# -- chart axes --------------------------------------------------------------------------------------------------------
 def _axis_labels(svg: str) -> dict[str, list[str]]:
     """Tick labels of each axis of an SVG chart, by the axis's ARIA description (Vega writes 'X-axis titled ...
     for a time scale ...')."""
@@ -176,7 +176,7 @@ def test_amount_axes_are_drawn_in_the_unit_of_the_prose(top, en_title, zh_title,
         assert top * scale * 0.5 <= shown <= top * scale * 1.5, (lang, labels)
 
 
-# -- claims --------------------------------------------------------------------------------------------------------------
+# -- claims ------------------------------------------------------------------------------------------------------------
 def test_a_chinese_claims_note_needs_every_claim_in_chinese(tmp_path):
     from liquidity.core.errors import InputError
     from liquidity.models.claims import load_claims
@@ -234,7 +234,7 @@ def test_footer_header_and_title_block_read_as_chinese():
     assert export.run_date_text("2026-11-29 14:40 UTC", "zh") == "2026年11月29日\u00a014:40（UTC）"
 
 
-# -- the published notes --------------------------------------------------------------------------------------------------
+# -- the published notes -----------------------------------------------------------------------------------------------
 @lru_cache(maxsize=256)
 def _pdf_text(path, mode="-raw") -> str:
     return subprocess.run(["pdftotext", mode, str(path), "-"], capture_output=True, text=True, check=True).stdout
@@ -325,7 +325,8 @@ def _svgs(published, lang):
 
 
 YEARLESS = {"en": re.compile(r"^(?:(\d{1,2}) )?([A-Z][a-z]{2})$"), "zh": re.compile(r"^(\d{1,2})月(?:(\d{1,2})日)?$")}
-DATED = {"en": re.compile(r"^(?:\d{1,2} )?(?:[A-Z][a-z]{2} )?\d{4}$"), "zh": re.compile(r"^\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?$")}
+DATED = {"en": re.compile(r"^(?:\d{1,2} )?(?:[A-Z][a-z]{2} )?\d{4}$"),
+         "zh": re.compile(r"^\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?$")}
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 

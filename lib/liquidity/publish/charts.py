@@ -55,7 +55,8 @@ def _interactive_renderer(spec: dict, **kwargs) -> dict:
     from altair.utils import spec_to_html
     from altair.vegalite.v6 import VEGA_VERSION, VEGAEMBED_VERSION, VEGALITE_VERSION
 
-    doc = spec_to_html(localize(spec, language()), mode="vega-lite", vega_version=VEGA_VERSION, vegaembed_version=VEGAEMBED_VERSION,
+    doc = spec_to_html(localize(spec, language()), mode="vega-lite", vega_version=VEGA_VERSION,
+                       vegaembed_version=VEGAEMBED_VERSION,
                        vegalite_version=VEGALITE_VERSION, template="inline", fullhtml=True,
                        embed_options=_locale_options())
     height = spec.get("height") if isinstance(spec.get("height"), (int, float)) else HEIGHT
