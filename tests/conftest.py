@@ -83,9 +83,13 @@ class Published:
         for cell in nb["cells"]:
             for out in cell.get("outputs", []):
                 found = (out.get("data") or {}).get("application/vnd.liquidity.findings+json")
-                if found is not None:
-                    return found
+                if found is not None:       # bullets built from claims: the sentence a reader sees
+                    return [b["text"] if isinstance(b, dict) else b for b in found]
         raise AssertionError(f"{notebook}/{paramset} ({lang}) recorded no findings")
+
+    def claims(self, notebook: str, paramset: str) -> dict[str, dict]:
+        """The claims a note made (its sidecar's findings), by id."""
+        return {c["id"]: c for c in self.results(notebook, paramset)["findings"]}
 
     def notes(self, lang: str | None = None):
         for task in self.manifest["notebooks"]:

@@ -21,7 +21,26 @@ def _calls(source: str) -> set[str]:
             arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 out.add(arg.value)
+        if isinstance(node, ast.Call):      # claims name what they are about for a reader (models.findings)
+            for kw in node.keywords:
+                if kw.arg in READER_KEYWORDS and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                    out.add(kw.value.value)
+            func = node.func
+            if isinstance(func, ast.Attribute) and getattr(func.value, "id", None) == "F" or \
+                    getattr(func, "id", None) == "message":
+                # a claim constructor's or message()'s words: any constant with a space (ids, measures, sidecar
+                # keys have none); a dict of labels passed to it counts too
+                for arg in node.args:
+                    values = arg.values if isinstance(arg, ast.Dict) else [arg]
+                    if isinstance(arg, ast.Subscript) and isinstance(arg.value, ast.Dict):
+                        values = arg.value.values
+                    for v in values:
+                        if isinstance(v, ast.Constant) and isinstance(v.value, str) and " " in v.value:
+                            out.add(v.value)
     return out
+
+
+READER_KEYWORDS = ("label", "model", "selection", "note")
 
 
 def literal_messages() -> set[str]:
@@ -52,9 +71,17 @@ def data_messages() -> set[str]:
     out |= set(QUOTED.values()) | set(TARGET_TITLES.values())
 
     out |= set(AXIS_TITLES.values())
-    from liquidity.publish.claims_view import STAT_NAMES
+    from liquidity.data.measures import MEASURES as _M
+    from liquidity.publish.findings import NAMES, VERDICTS, WHO, era_title
 
-    out |= set(STAT_NAMES.values()) | set(UNIT_NAMES.values())
+    from liquidity.publish.curve_report import WHY_NOT_LOCATED
+
+    out |= set(VERDICTS.values()) | set(WHO) | set(NAMES.values()) | set(WHY_NOT_LOCATED.values())
+    out |= {era_title(m, "2019-09-17", name=n) for m in _M for n in (True, False)}
+    from liquidity.publish.eras import span_title
+
+    out |= {span_title(m, "2019-09-17", "2025-10-31", name=n) for m in _M for n in (True, False)}
+    out |= set(UNIT_NAMES.values())
     out |= {SRF_TOTAL_ONLY, "ok", "missing", "stale", "why"}
     out |= {"week", "weeks", "business day", "business days", "day", "days", "quarter", "quarters",
             "ALFRED, as of the cut", "ALFRED, latest", "today's vintage", "1w", "1m", "3m",
@@ -63,5 +90,12 @@ def data_messages() -> set[str]:
     return out
 
 
+def parameter_labels() -> set[str]:
+    """How the appendix names each notebook's parameters (their comments without the range)."""
+    from liquidity.publish.notebooks import declared_params, list_notebooks
+
+    return {p.label for nb in list_notebooks() for p in declared_params(nb).values()}
+
+
 def all_messages() -> set[str]:
-    return literal_messages() | data_messages()
+    return literal_messages() | data_messages() | parameter_labels()

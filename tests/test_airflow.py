@@ -14,7 +14,7 @@ from liquidity.publish import runner
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("LIQUIDITY_AIRFLOW_VENV", ROOT / ".venv-airflow"))
 DAG_FOLDER = ROOT / "deploy" / "airflow"
-EXTRA = {"data_update", "providers_done", "publish"}
+EXTRA = {"data_update", "select_notes", "providers_done", "publish"}
 
 pytestmark = [pytest.mark.airflow, pytest.mark.notebook]
 
@@ -62,11 +62,12 @@ def test_the_dag_loads_and_its_tasks_are_the_runners_plan(tmp_path, mirror):
     assert len(bag["tasks"]) == len(listed) + len(EXTRA)
     for t in listed:
         upstream = set(bag["tasks"][t["task_id"]])
-        assert upstream == {"data_update"} | ({"providers_done"} if t["upstream"] else set()), t["task_id"]
+        assert upstream == {"select_notes"} | ({"providers_done"} if t["upstream"] else set()), t["task_id"]
     providers = {t["task_id"] for t in listed if any(t["task_id"] in u["upstream"] for u in listed)}
     assert providers and set(bag["tasks"]["providers_done"]) == providers          # the scorecard, every language
     assert set(bag["tasks"]["publish"]) == {t["task_id"] for t in listed}
-    assert bag["tasks"]["data_update"] == [] and bag["retries"] == [0]
+    assert bag["tasks"]["data_update"] == [] and bag["tasks"]["select_notes"] == ["data_update"]
+    assert bag["retries"] == [0]
     # parsing ran no data update and started no kernel: the cache and the outputs were never created
     assert not (tmp_path / "cache").exists() and not (tmp_path / "outputs").exists()
 

@@ -177,50 +177,6 @@ def test_amount_axes_are_drawn_in_the_unit_of_the_prose(top, en_title, zh_title,
 
 
 # -- claims ------------------------------------------------------------------------------------------------------------
-def test_a_chinese_claims_note_needs_every_claim_in_chinese(tmp_path):
-    from liquidity.core.errors import InputError
-    from liquidity.models.claims import load_claims
-    from liquidity.publish import claims_view
-
-    for f in (ROOT / "data" / "claims" / "late_2025_squeeze.yaml", ROOT.parent / "shared" / "examples" /
-              "claims_example.yaml"):
-        if f.is_file():
-            header, claims = load_claims(f)
-            claims_view.check_translations(f, header, claims, ("en", "zh"))           # text_zh, or the table
-    bad = tmp_path / "c.yaml"
-    bad.write_text("title: t\nsource: s\nclaims:\n  - {id: a, text: x, measure: sofr, date: 2025-10-31, stat: value,"
-                   " expect: 4.22, tolerance: 0.005}\n", encoding="utf-8")
-    header, claims = load_claims(bad)
-    claims_view.check_translations(bad, header, claims, ("en",))                      # English needs nothing
-    with pytest.raises(InputError, match=r"no Chinese text for claim 'a', title, source.*text_zh"):
-        claims_view.check_translations(bad, header, claims, ("en", "zh"))
-
-
-def test_claims_amounts_carry_their_units(zh):
-    from liquidity.models.claims import load_claims
-    from liquidity.publish import claims_view
-
-    _, claims = load_claims(ROOT / "data" / "claims" / "late_2025_squeeze.yaml")
-    by_id = {c.id: c for c in claims}
-
-    class Info:
-        units = "billions_usd"
-
-    class Ds:
-        def info(self, series):
-            return Info()
-
-    treasury = by_id["srf-treasury-collateral-50bn"]
-    assert claims_view.amount(29.4, treasury, Ds()) == "294亿美元"
-    assert claims_view.amount(treasury.expect, treasury, Ds()) == "503.5亿美元"
-    assert claims_view.amount(treasury.tolerance, treasury, Ds(), tolerance=True) == "5亿美元"
-    sofr = by_id["sofr-up-18bp-on-the-day"]
-    assert claims_view.amount(0.18, sofr, Ds()) == "+18个基点"
-    assert claims_view.amount(sofr.tolerance, sofr, Ds(), tolerance=True) == "0.5个基点"
-    assert str(claims_view.claim_text(treasury)) == "“10月31日银行以国债为抵押从SRF借入500亿美元”"
-    assert claims_view.reason("extreme_on", {"stat": "min", "at": "2025-10-29"}) == "最小值出现在2025年10月29日"
-
-
 # -- page header, footer and title block -------------------------------------------------------------------------------
 def test_footer_header_and_title_block_read_as_chinese():
     header, footer = export.page_templates("TGA抽水", "2026年8月21日（最新一期数据）", "RUN-1", "zh")

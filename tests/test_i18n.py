@@ -120,3 +120,38 @@ def test_the_exporter_leaves_the_language_as_it_found_it():
     with i18n.speaking("zh"):
         assert i18n.language() == "zh"
     assert i18n.language() == "en"
+
+
+def test_the_catalog_gives_each_message_once():
+    """Merges keep both sides' lines of the catalog: a message given twice would silently take the last text."""
+    import yaml
+
+    seen, twice = set(), []
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node):
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node)
+            (twice.append(key) if key in seen else seen.add(key))
+        return yaml.SafeLoader.construct_mapping(loader, node)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load((i18n.LOCALE / "zh.yaml").read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506
+    assert twice == []
+
+
+def test_parameter_labels_name_no_parameter():
+    """The appendix names parameters by their labels (the comments of the parameters cell): a label that names
+    another parameter would put a parameter name in front of a reader."""
+    from liquidity.publish.notebooks import declared_params, list_notebooks
+
+    leaks = []
+    for nb in list_notebooks():
+        declared = declared_params(nb)
+        for p in declared.values():
+            named = [n for n in declared if "_" in n and re.search(rf"\b{re.escape(n)}\b", p.label)]
+            if named:
+                leaks.append((nb, p.name, named))
+    assert leaks == []

@@ -81,7 +81,8 @@ def test_page_one_holds_the_title_the_data_date_and_the_key_findings(published):
         lang = task["lang"]
         assert flat(task["note"]["title"]) in page1, pdf
         assert ("Dataasof" if lang == "en" else "数据截至") in page1, pdf
-        first = re.sub(r"[*]", "", task["note"]["findings"][0])
+        first = task["note"]["findings"][0]
+        first = re.sub(r"[*]", "", first["text"] if isinstance(first, dict) else first)    # a bullet built from claims
         if lang == "zh":
             assert typeset_free(first)[:50] in typeset_free(page1), (pdf, first)
         else:
@@ -220,3 +221,59 @@ def test_no_warning_or_error_stream_in_any_executed_note(published):
         nb = json.loads(published.path(task["notebook"], task["paramset"], task["lang"], "ipynb").read_text())
         streams = [o.get("text") for c in nb["cells"] for o in c.get("outputs", []) if o.get("name") == "stderr"]
         assert not streams, (task["notebook"], task["paramset"], task["lang"], streams[:2])
+
+
+def reader_text(published, task) -> str:
+    """The text of a note as a reader reads it, up to the appendix (HTML, code hidden)."""
+    path = published.path(task["notebook"], task["paramset"], task.get("lang", "en"), "html")
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    for cell in soup.select(".celltag_appendix"):
+        cell.decompose()
+    for hidden in soup(["style", "script"]):
+        hidden.decompose()
+    return soup.get_text(" ")
+
+
+def test_no_parameter_name_module_path_or_command_before_the_appendix(published):
+    """Reader text names things in words: no parameter name of the note's notebook, no module path, no command
+    (both languages; the appendix lists the parameters by their labels)."""
+    from liquidity.publish.notebooks import declared_params
+
+    leaks = []
+    for task in published.notes():
+        names = [n for n in declared_params(task["notebook"]) if "_" in n]
+        text = reader_text(published, task)
+        found = [n for n in names if re.search(rf"(?<![\w.]){re.escape(n)}(?![\w])", text)]
+        found += re.findall(r"\bliquidity\.[a-z_.]+", text) + re.findall(r"\bliquidity (?:run|refresh|data|claims|"
+                                                                          r"publish|list)\b", text)
+        if found:
+            leaks.append((task["key"], sorted(set(found))))
+    assert leaks == []
+
+
+def test_each_language_s_notebook_holds_no_text_of_the_other_language(published):
+    """One execution renders both languages, and each language's notebook reads as a clean single-language note:
+    no Chinese in the English outputs and Markdown, no English sentence in the Chinese ones (names, tickers, series
+    ids and units aside). The results sidecar table is data, not reader text."""
+    import json
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    english_words = re.compile(r"\b(?:the|and|of|from|with|which|was|were|is|are)\b")
+    problems = []
+    for task in published.notes():
+        lang = task.get("lang", "en")
+        nb = json.loads(published.path(task["notebook"], task["paramset"], lang, "ipynb").read_text())
+        for cell in nb["cells"]:
+            texts = ["".join(cell["source"])] if cell["cell_type"] == "markdown" else []
+            for out in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+                data = out.get("data") or {}
+                if "application/vnd.liquidity.results+json" in data:
+                    continue
+                texts += ["".join(v) if isinstance(v, list) else v for k, v in data.items()
+                          if k in ("text/markdown", "text/html")]
+            for text in texts:
+                plain_text = BeautifulSoup(text, "html.parser").get_text(" ")
+                bad = han.search(plain_text) if lang == "en" else english_words.search(plain_text)
+                if bad:
+                    problems.append((task["key"], plain_text[max(0, bad.start() - 40):bad.end() + 40]))
+    assert problems == []

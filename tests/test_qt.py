@@ -106,8 +106,10 @@ def test_qt_path_parameter_sets_record_values_from_the_mirror(published):
     assert nov["fed_assets_bn"] == pytest.approx(6580.462) and nov["projection_start_month"] == "2025-10"
     assert nov["ust_runoff_avg_6m_bn"] == pytest.approx(3.89, abs=0.05)
     assert 14 < nov["mbs_runoff_avg_6m_bn"] < 20
-    # the net fall in holdings (runoff less reinvestment and purchases), named as what it is, with its sign
-    assert nov["securities_net_change_since_qt2_bn"] == pytest.approx(-2213.907)
+    # the net fall in holdings since QT2 began (runoff less reinvestment and purchases), named as what it is
+    assert nov["runoff_programme_start"] == "qt2_caps_2022_06" and nov["holdings_base_date"] == "2022-05-25"
+    assert nov["securities_net_change_bn"] == pytest.approx(-2213.907)
+    assert nov["securities_net_change_bn"] == pytest.approx(nov["treasuries_change_bn"] + nov["mbs_change_bn"])
     # as announced on 17 Nov 2025: QT ends in December, no purchases (the RMPs were decided on 10 Dec)
     assert nov["qt_end_month_as_announced"] == "2025-12" and nov["bills_bought_as_announced_bn"] == 0.0
     assert nov["bills_bought_with_hindsight_bn"] > 0
@@ -122,31 +124,102 @@ def test_qt_path_parameter_sets_record_values_from_the_mirror(published):
     assert 6587.0 - 9 * 25 < ends["no_end"] < 6587.0 - 9 * 15
 
     q1 = published.results("qt_path", "end_of_qt1_2019")
-    assert q1["securities_net_change_since_qt2_bn"] is None and q1["qt_end_month_as_announced"] == "2019-08"
+    assert q1["runoff_programme_start"] == "qt1_caps_2017q4" and q1["holdings_base_date"] == "2017-09-27"
+    assert q1["securities_net_change_bn"] < 0 and q1["qt_end_month_as_announced"] == "2019-08"
     assert q1["bills_bought_as_announced_bn"] == 0.0 and "bill_purchases_2019" in q1["decisions_after_as_of"]
 
 
 @pytest.mark.notebook
-def test_qt_path_findings_quote_one_end_figure_and_the_right_words(published, mirrored):
+def test_qt_path_findings_are_claims_that_say_what_the_series_say(published, mirrored):
+    """Holdings fell X is a change of each holding over its own window (never today's levels presented as the parts of
+    a change); a decision says who decided it and when; an assumed pace reads as an assumption; projections name
+    their model and the sidecar key holding them; what came later is hindsight."""
+    import liquidity as lq
     from liquidity.publish.i18n import fmt
     from notes import plain, sentence
 
+    ds = lq.Dataset(as_of="2025-11-17")
     nov = published.results("qt_path", "as_of_2025_11_17")
+    c = published.claims("qt_path", "as_of_2025_11_17")
+    window = ["2022-05-25", "2025-11-12"]
+    for cid, sid in (("treasuries_held_since", "TREAST"), ("mbs_held_since", "WSHOMCB"), ("fed_assets_since", "WALCL")):
+        raw = ds.series(sid)
+        assert (c[cid]["kind"], c[cid]["window"], c[cid]["stat"]) == ("change", window, "change")
+        assert c[cid]["expect"] == pytest.approx(raw["2025-11-12"] - raw["2022-05-25"], abs=1e-5)
+    start = c["programme_start"]
+    assert (start["provenance"], start["who"], start["announced"], start["date"]) == ("decision", "the FOMC",
+                                                                                     "2022-05-04", "2022-06-01")
+    # six months of runoff: the change of each holding between the month-end levels around them
+    six = ["2025-05-07", "2025-11-05"]
+    for cid, sid in (("treasuries_6m", "TREAST"), ("mbs_6m", "WSHOMCB")):
+        raw = ds.series(sid)
+        assert c[cid]["window"] == six and c[cid]["expect"] == pytest.approx(raw[six[1]] - raw[six[0]], abs=1e-5)
+    assert -c["treasuries_6m"]["expect"] / 6 == pytest.approx(nov["ust_runoff_avg_6m_bn"], abs=1e-5)
+    # as announced on 17 Nov 2025: the end of QT is a decision; no purchases were known, so nothing is assumed
+    assert (c["decision_qt2_end"]["provenance"], c["decision_qt2_end"]["announced"]) == ("decision", "2025-10-29")
+    assert not [k for k in c if k.startswith("assumed_")]
+    assert (c["assets_end"]["provenance"], c["assets_end"]["output"]) == ("model", "projected_fed_assets_end_bn")
+    assert c["assets_end"]["value"] == pytest.approx(nov["projected_fed_assets_end_bn"])
+    assert c["reserves_end_no_end"]["value"] == pytest.approx(nov["scenario_reserves_end_bn"]["no_end"])
+    assert (c["realized_assets"]["provenance"], c["realized_assets"]["expect"]) == ("hindsight",
+                                                                                    pytest.approx(6748.567))
     f = [plain(x) for x in published.findings("qt_path", "as_of_2025_11_17")]
-    s = sentence(f, "before QT2")
-    assert f"securities held fell {fmt.bn(-nov['securities_net_change_since_qt2_bn'])} net" in s
-    s = sentence(f, "Over the last six months")
-    assert f"Treasury holdings fell {fmt.bn(nov['ust_runoff_avg_6m_bn'], digits=1)} a month on average" in s
-    s = sentence(f, "As announced (decisions known on 17 Nov 2025)")
-    assert "runoff ends in Dec 2025; no purchase programme" in s
-    assert f"Total assets reach {fmt.bn(nov['projected_fed_assets_end_bn'])}" in s and "on 5 Aug 2026" in s
+    s = sentence(f, "from 25 May 2022 to 12 Nov 2025")
+    assert s.startswith("The FOMC decided on 4 May 2022: QT2 caps $30bn UST / $17.5bn MBS, effective 1 Jun 2022")
+    assert f"Treasury holdings fell {fmt.bn(-c['treasuries_held_since']['expect'])}, MBS holdings fell" in s
+    assert fmt.bn(nov["treasuries_bn"]) not in s and fmt.bn(nov["mbs_bn"]) not in s     # no levels as its parts
+    s = sentence(f, "QT ends")
+    assert s.startswith("The FOMC decided on 29 Oct 2025: QT ends; MBS principal into bills, effective 1 Dec 2025")
+    assert f"puts Fed assets as announced at {fmt.bn(nov['projected_fed_assets_end_bn'])} on 5 Aug 2026" in s
     # the end figure of the findings is the one the side-by-side table prints (one number, one place)
     html = published.path("qt_path", "as_of_2025_11_17", ext="html").read_text()
     assert f">{fmt.bn(nov['scenario_fed_assets_end_bn']['as_announced'])}<" in html
-    s = sentence(f, "What happened")
-    assert f"total assets {fmt.bn(nov['realized_fed_assets_end_bn'])} (error {fmt.bn(nov['projection_error_bn'], sign=True)})" in s
-    d = [plain(x) for x in published.findings("qt_path", "default")]
-    assert "Treasury holdings grew" in sentence(d, "Over the last six months")      # negative runoff reads "grew"
+    assert "With hindsight (published after 17 Nov 2025), Fed assets stood at $6.75tn on 5 Aug 2026" in \
+        sentence(f, "With hindsight")
+
+    # the latest note: the reserve management purchases are a decision, the pace after their elevated phase ours
+    d = published.claims("qt_path", "default")
+    assert d["decision_rmp_2025_12"]["announced"] == "2025-12-10" and d["decision_rmp_2025_12"]["who"] == "the FOMC"
+    assert (d["assumed_pace"]["provenance"], d["assumed_pace"]["value"], d["assumed_pace"]["start"]) == (
+        "assumption", 20.0, "2026-05-01")
+    s = sentence([plain(x) for x in published.findings("qt_path", "default")], "we assume")
+    assert "we assume purchases after the programme's stated elevated phase of $20bn a month from 1 May 2026" in s
+    assert "the FOMC decided on 10 Dec 2025: Reserve management purchases begin (~$40bn/month), effective " \
+           "12 Dec 2025" in s
+    assert any("我们假设" in x and "每月200亿美元" in x for x in published.findings("qt_path", "default", "zh"))
+    # a path that did not happen: its caps are assumptions, never decisions
+    n = published.claims("qt_path", "no_end")
+    assert (n["assumed_ust_cap"]["provenance"], n["assumed_ust_cap"]["value"]) == ("assumption", 5.0)
+    assert not [k for k in n if k.startswith("decision_")]
+    q1 = published.claims("qt_path", "end_of_qt1_2019")
+    assert q1["treasuries_held_since"]["window"][0] == "2017-09-27" and "decision_qt1_end" in q1
+
+
+def test_a_path_s_premises_are_decisions_with_who_and_when_and_assumptions_as_such():
+    from liquidity.publish import qt_report
+    from liquidity.publish.i18n import set_language
+
+    assert qt.programme_start("2019-07-31")["id"] == "qt1_caps_2017q4"
+    assert qt.programme_start("2025-11-17")["id"] == "qt2_caps_2022_06" and qt.programme_start("2017-01-01") is None
+    latest = qt.spec_as_known(None, 0.005, 20.0)
+    assumed = [s for s in latest.purchases if s.assumed]
+    assert assumed == [scenarios.Schedule(P("2026-05", "M"), None, 20.0, assumed=True)]
+    claims = qt.premise_claims(latest, None, P("2026-07", "M"))
+    assert [(c.kind, c.provenance) for c in claims] == [("decision", "decision"), ("decision", "decision"),
+                                                        ("assumption", "assumption")]
+    assert [c.id for c in claims] == ["decision_qt2_end", "decision_rmp_2025_12", "assumed_pace"]
+    assert claims[2].value == 20.0 and claims[2].start == pd.Timestamp("2026-05-01")
+    nov = qt.spec_as_known("2025-11-17", 0.005, 20.0)
+    assert [c.id for c in qt.premise_claims(nov, "2025-11-17", P("2025-10", "M"))] == ["decision_qt2_end"]
+    caps = qt.cap_claims(scenarios.CapRegime(P("2025-11", "M"), None, 5.0, 35.0, total_cap=15.0))
+    assert [(c.id, c.value, c.unit, c.start) for c in caps] == [
+        ("assumed_ust_cap", 5.0, "bn_month", pd.Timestamp("2025-11-01")),
+        ("assumed_mbs_cap", 35.0, "bn_month", pd.Timestamp("2025-11-01")),
+        ("assumed_total_cap", 15.0, "bn_month", pd.Timestamp("2025-11-01"))]
+    set_language("en")
+    assert qt_report.purchases_text(latest, P("2026-07", "M")) == "$20bn a month from May 2026 (our assumption)"
+    assert qt_report.purchases_text(nov, P("2025-10", "M")) == "no purchase programme"
+    assert qt_report.end_text(nov) == "runoff ends in Dec 2025"
 
 
 def test_anchor_and_weekly_changes_put_a_monthly_path_on_the_weekly_grid():

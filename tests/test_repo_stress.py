@@ -48,7 +48,7 @@ def test_exponential_curve_recovers_known_parameters_with_regime_intercepts():
 
 def test_kink_fit_and_bootstrap_interval_cover_the_truth():
     x, y, regime = _synthetic_kink()
-    k = dcv.bootstrap_kink(x, y, regime, reps=150, block=5, seed=3)
+    k = dcv.bootstrap_kink(x, y, regime, reps=150, seed=3)
     assert k.kink == pytest.approx(11.0, abs=0.4) and k.slope == pytest.approx(-3.0, abs=0.3)
     assert k.ci_low <= 11.0 <= k.ci_high and k.ci_high - k.ci_low < 2.0
     assert k.slope_ci_low <= -3.0 <= k.slope_ci_high
@@ -56,7 +56,7 @@ def test_kink_fit_and_bootstrap_interval_cover_the_truth():
 
 def test_curve_prediction_interval_covers_the_true_curve():
     x, y, regime = _synthetic_exp(seed=5)
-    pred = dcv.bootstrap_curve_prediction(x, y, regime, [7.0, 12.0], reps=120, block=5, seed=1)
+    pred = dcv.bootstrap_curve_prediction(x, y, regime, [7.0, 12.0], reps=120, seed=1)
     truth = -6.0 + 80.0 * np.exp(-0.35 * np.array([7.0, 12.0]))
     assert ((pred["low"] <= truth) & (truth <= pred["high"])).all()
 
@@ -114,7 +114,7 @@ def test_a_kink_on_the_edge_of_the_range_is_reported_as_such():
 
 def test_bootstrap_curve_gives_intervals_for_b_and_c():
     x, y, regime = _synthetic_exp(seed=5)
-    curve, pred = dcv.bootstrap_curve(x, y, regime, [8.0], reps=80, block=5, seed=2)
+    curve, pred = dcv.bootstrap_curve(x, y, regime, [8.0], reps=80, seed=2)
     assert curve.b_low <= 80.0 <= curve.b_high and curve.c_low <= 0.35 <= curve.c_high
     assert pred["low"].iloc[0] <= pred["spread"].iloc[0] <= pred["high"].iloc[0]
 
@@ -137,8 +137,21 @@ def test_repo_stress_parameter_sets_record_values_from_the_mirror(published):
     assert nov["days_above_srf_rate_90d"] >= 1              # 31 Oct 2025: SOFR 4.22% above the 4.00% top
     # GDP published by 17 Nov 2025 is 2025Q2 (the Q3 advance estimate was cancelled): about 9.4%, not 9.18%
     assert nov["reserves_gdp_pct"] == pytest.approx(2855.03 / 30485.729 * 100, rel=1e-6)
-    assert not nov["kink_at_edge"] and nov["kink_ci_low"] <= nov["kink_reserves_gdp_pct"] <= nov["kink_ci_high"]
-    assert nov["reserves_gdp_pct"] < nov["kink_reserves_gdp_pct"]          # below the kink in Nov 2025
+    # the kink with the persistence of weekly spreads allowed for (issue 28): its interval spans the range searched,
+    # so it is not located and no light uses it; its point estimate is still recorded, in dollars too
+    assert nov["kink_ci_low"] <= nov["kink_reserves_gdp_pct"] <= nov["kink_ci_high"]
+    assert not nov["kink_located"] and nov["kink_not_located_because"] == "whole"
+    assert nov["stress_lights"]["reserves_vs_kink"] == "n/a"
+    assert nov["reserves_gdp_pct"] < nov["kink_reserves_gdp_pct"]          # below the point estimate in Nov 2025
+    assert nov["gdp_known_quarter"] == "2025Q2" and nov["gdp_known_bn"] == pytest.approx(30485.729)
+    assert nov["kink_bn"] == pytest.approx(nov["kink_reserves_gdp_pct"] / 100 * nov["gdp_known_bn"], rel=1e-6)
+    assert nov["kink_distance_bn"] == pytest.approx(nov["reserves_bn"] - nov["kink_bn"], abs=1e-3)
+    assert nov["reserves_bn"] == pytest.approx(2855.03) and nov["kink_crossing_date"] is None
+    assert nov["kink_ci_low_bn"] <= nov["kink_bn"] <= nov["kink_ci_high_bn"]
+    assert not nov["exp_fit_degenerate"] and nov["kink_no_regimes_pct"] is not None
+    # out of sample with pooling decided before 2025: -15bp had 19 weeks then and shares the -20bp intercept
+    assert nov["oos_training_regimes"]["-15.0"] == -20.0 and nov["oos_weeks"] > 0
+    assert nov["rde_ci_low"] <= nov["rde_bp_per_pct"] <= nov["rde_ci_high"] and nov["rde_first_stage_f"] > 10
     assert nov["curve_b_ci_low"] <= nov["curve_b_bp"] <= nov["curve_b_ci_high"]     # intervals promised, given
     assert nov["curve_c_ci_low"] <= nov["curve_c"] <= nov["curve_c_ci_high"]
     assert nov["elasticity_ci_low"] <= nov["elasticity_bp_per_pp"] <= nov["elasticity_ci_high"]
@@ -155,26 +168,88 @@ def test_repo_stress_parameter_sets_record_values_from_the_mirror(published):
     # configurations of 2018-19 share an intercept instead of absorbing the squeeze
     assert ep["kink_at_edge"] and ep["stress_lights"]["reserves_vs_kink"] == "n/a"
     assert len(ep["fit_regimes"]) < len(ep["config_regimes"])
+    # without the regime intercepts the 2019 kink sits inside the range, at about 13.5% of GDP (seiche: 13.38%)
+    assert ep["kink_no_regimes_pct"] == pytest.approx(13.46, abs=0.05)
+    assert ep["kink_no_regimes_ci_low"] <= ep["kink_no_regimes_pct"] <= ep["kink_no_regimes_ci_high"]
+    assert ep["gdp_known_quarter"] == "2019Q2"          # 2019Q3 is published at the end of October
     assert ep["stress_score"] > published.results("repo_stress", "default")["stress_score"]   # 2019 was worse
 
     d = published.results("repo_stress", "default")
     assert d["srf_peak_bn"] == pytest.approx(74.6) and d["srf_peak_date"] == "2025-12-31"
     sofr = published.results("repo_stress", "sofr_curve_2025_11_17")
     assert sofr["spread_measure"] == "sofr_iorb" and sofr["scenario_reserves_bn"] == 2500.0
+    # the SOFR exponential fit is a wall of millions of bp: flagged, and nothing quotes it
+    assert sofr["exp_fit_degenerate"] and sofr["exp_fit_degenerate_reason"] == "height absurd"
+    assert sofr["curve_b_bp"] > 1e6 and sofr["scenario_spread_bp"] is None
+    assert not sofr["kink_located"] and sofr["stress_lights"]["reserves_vs_kink"] == "n/a"
+    assert not d["exp_fit_degenerate"] and d["rde_ci_low"] <= d["rde_bp_per_pct"] <= d["rde_ci_high"]
     assert d["as_of"] == "latest" and d["sofr_date"] == mirror_last("SOFR")[0]
 
 
 @pytest.mark.notebook
-def test_repo_stress_findings_say_what_the_numbers_say(published):
-    from liquidity.publish.i18n import fmt
+def test_repo_stress_findings_are_claims_that_say_what_the_series_say(published, mirrored):
+    """Each finding is a structured claim a reviewer recomputes from the raw series, each with its own date or window
+    (TGCR is published on its own calendar, SRF use to its own last day); records name their window and start no
+    earlier than the series or the facility; model outputs name their model and equal the sidecar."""
+    import liquidity as lq
     from notes import plain, sentence
 
+    ds = lq.Dataset(as_of="2025-11-17")
+    sofr, iorb, tgcr, top = ds.series("SOFR"), ds.series("IORB"), ds.series("TGCRRATE"), ds.series("DFEDTARU")
+    srf = ds.series("NYFED_RP_TOTAL")
     nov = published.results("repo_stress", "as_of_2025_11_17")
+    c = published.claims("repo_stress", "as_of_2025_11_17")
+    assert (c["sofr"]["kind"], c["sofr"]["date"], c["sofr"]["expect"]) == ("level", "2025-11-14", sofr["2025-11-14"])
+    day = tgcr.index.max()                                      # TGCR's own last day, whatever the others' are
+    assert (c["tgcr_iorb"]["measure"], c["tgcr_iorb"]["date"]) == ("tgcr_iorb", f"{day:%Y-%m-%d}")
+    assert c["tgcr_iorb"]["expect"] == pytest.approx((tgcr[day] - iorb[iorb.index <= day].iloc[-1]) * 100)
+    spread = (sofr - iorb.reindex(sofr.index)) * 100
+    window = spread["2025-01-01":"2025-11-14"]
+    assert (c["sofr_iorb_peak"]["stat"], c["sofr_iorb_peak"]["window"]) == ("max", ["2025-01-01", "2025-11-14"])
+    assert (c["sofr_iorb_peak"]["at"], c["sofr_iorb_peak"]["expect"]) == (f"{window.idxmax():%Y-%m-%d}",
+                                                                          pytest.approx(window.max()))
+    # the SRF: its largest day inside the note's window, and the days with take-up in the last quarter to its own end
+    use = srf["2025-01-01":"2025-11-17"]
+    assert (c["srf_peak"]["at"], c["srf_peak"]["expect"]) == (f"{use.idxmax():%Y-%m-%d}", pytest.approx(use.max()))
+    quarter = srf["2025-10-01":]
+    assert (c["srf_days"]["kind"], c["srf_days"]["window"]) == ("count", ["2025-10-01", f"{srf.index.max():%Y-%m-%d}"])
+    assert c["srf_days"]["expect"] == (quarter > 0).sum() == nov["srf_days_used_quarter"]
+    # days SOFR printed above the SRF rate in the 90 days to its last print: the stress summary's count
+    trailing = sofr[(sofr.index > pd.Timestamp("2025-11-14") - pd.Timedelta(days=90))]
+    above = int((trailing > top.reindex(trailing.index, method="ffill")).sum())
+    assert c["days_above_srf"]["measure"] == "sofr_srf" and c["days_above_srf"]["expect"] == above
+    assert above == nov["days_above_srf_rate_90d"] >= 1
+    # model claims: named model, the sidecar's value
+    for cid, key in (("kink", "kink_reserves_gdp_pct"), ("stress_score", "stress_score"),
+                     ("scenario_spread", "scenario_spread_bp")):
+        assert c[cid]["provenance"] == "model" and c[cid]["model"] and c[cid]["value"] == pytest.approx(nov[key])
+    assert c["scenario_drain"]["provenance"] == "assumption" and c["scenario_drain"]["value"] == 300.0
+    assert c["reserves_now"]["expect"] == pytest.approx(2855.03) and c["reserves_now"]["date"] == "2025-11-12"
     f = [plain(x) for x in published.findings("repo_stress", "as_of_2025_11_17")]
-    assert f"TGCR - IORB {fmt.bp(nov['tgcr_iorb_bp'], sign=True)}" in sentence(f, "SOFR was")
-    s = sentence(f, "SRF use peaked")
-    assert "$50.35bn on 31 Oct 2025" in s and f"on {nov['srf_days_used_quarter']} days in 2025Q4 (to 17 Nov 2025)" in s
-    s = sentence(f, "Reserves are")
-    assert f"{fmt.num(nov['reserves_gdp_pct'], 2)}% of GDP" in s and f"kink is at {fmt.num(nov['kink_reserves_gdp_pct'], 2)}%" in s
-    ep = [plain(x) for x in published.findings("repo_stress", "episode_2019")]
-    assert "the data do not locate a kink inside the range searched" in sentence(ep, "Reserves are")
+    assert "SOFR - IORB peaked at 32bp on 31 Oct 2025, the highest between 1 Jan 2025 and 14 Nov 2025" in \
+        sentence(f, "peaked at 32bp")
+    assert "on 27 of the 32 days with data from 1 Oct 2025 to 17 Nov 2025" in sentence(f, "SRF take-up")
+    assert "we assume a drain of reserves of $300bn" in sentence(f, "we assume")
+
+    # the newest data: the SRF record starts with the facility, whatever the first date the charts show
+    d = published.claims("repo_stress", "default")
+    assert (d["srf_peak"]["window_from"], d["srf_peak"]["window"][0]) == ("facility", "2021-07-28")
+    assert d["srf_peak"]["at"] == "2025-12-31" and d["srf_peak"]["expect"] == pytest.approx(74.6)
+    assert "the highest since the facility opened (28 Jul 2021" in sentence(
+        [plain(x) for x in published.findings("repo_stress", "default")], "$74.60bn")
+    tgcr_day, _ = mirror_last("TGCRRATE")
+    assert d["tgcr_iorb"]["date"] == tgcr_day and d["sofr"]["date"] == mirror_last("SOFR")[0]
+
+    # 2019: no SRF claims, SOFR's record from the series' first day, and today's thresholds said to be today's
+    ep = published.claims("repo_stress", "episode_2019")
+    assert not any(k.startswith("srf") for k in ep)
+    assert (ep["sofr_iorb_peak"]["window_from"], ep["sofr_iorb_peak"]["window"][0]) == ("series", "2018-04-03")
+    assert "today's thresholds" in ep["stress_score"]["label"]
+    assert "do not locate" in ep["kink"]["label"] and published.results("repo_stress", "episode_2019")["kink_at_edge"]
+    # not located (issue 28): the finding says so, and why, instead of quoting the kink as a threshold
+    assert "do not locate" in c["kink"]["label"] and c["kink"]["label_values"]["why"] == \
+        "the interval spans the range searched"
+    assert "the data do not locate" in sentence(f, "the kink in reserves/GDP")
+    # the degenerate SOFR exponential fit is quoted nowhere
+    sofr_claims = published.claims("repo_stress", "sofr_curve_2025_11_17")
+    assert "scenario_spread" not in sofr_claims and "now_spread" not in sofr_claims

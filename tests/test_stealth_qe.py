@@ -69,6 +69,68 @@ def test_scenario_tga_release_and_rmps_add_up_to_reserves():
     assert out["net_liquidity"].iloc[-1] == pytest.approx(6620 - 850 - 50)
 
 
+def test_the_drivers_are_the_decisions_that_buy_or_reinvest_inside_the_window():
+    from liquidity.models import stealth
+
+    nov = stealth.drivers("2025-11-17", pd.Period("2025-11"), pd.Period("2026-03"), after_bn=20.0)
+    assert nov == stealth.Drivers((), "qt2_end", None)                     # runoff ended; no RMPs known yet
+    dec = stealth.drivers("2025-12-12", pd.Period("2025-12"), pd.Period("2026-03"), after_bn=20.0)
+    assert dec.purchases == ("rmp_2025_12",) and dec.assumed_from is None   # the elevated phase runs to April
+    late = stealth.drivers("2026-08-19", pd.Period("2026-08"), pd.Period("2026-09"), after_bn=20.0)
+    assert late.purchases == ("rmp_2025_12",) and late.assumed_from == pd.Period("2026-05")   # our assumed pace
+    assert stealth.drivers("2026-08-19", pd.Period("2026-08"), pd.Period("2026-09")).purchases == ()
+    qe = stealth.drivers("2021-02-05", pd.Period("2021-02"), pd.Period("2021-06"))
+    assert qe.purchases == ("qe_pace_2020_12",) and qe.ids() == ["qe_pace_2020_12", "qt1_end"]
+
+
+def test_purchases_are_the_whole_move_in_fed_assets_when_nothing_runs_off():
+    from liquidity.models import stealth
+    from liquidity.models.qt import Anchor
+
+    weeks = scenarios.wednesdays("2025-11-12", "2026-02-25")
+    start = scenarios.Start(pd.Timestamp("2025-11-12"), 2850.0, 6580.0, 950.0, 0.0)
+    anchor = Anchor(pd.Period("2025-10"), pd.Timestamp("2025-11-05"), 4200.0, 2000.0, 6580.0)
+    spec = scenarios.QtSpec(caps=[], mbs_paydown_rate=0.0, purchases=[scenarios.Schedule(pd.Period("2025-12"), None,
+                                                                                          40.0)])
+    tga = pd.Series(950.0, index=weeks)
+    path, bought = stealth.scenario_path(spec, start, anchor, tga, 5, rrp_offset=0.0, rrp_floor=0.0,
+                                         currency_per_week=0.0, residual_sd=0.0, level=0.9)
+    assert path["fed_assets"].iloc[-1] - start.fed_assets == pytest.approx(bought["bills_bought"])
+    assert path["reserves"].iloc[-1] - start.reserves == pytest.approx(bought["bills_bought"])   # flat TGA, ON RRP
+    assert 0 < bought["bills_bought"] < 40 * 4 and bought["mbs_reinvested"] == 0
+
+
+def test_correlations_carry_intervals_at_the_house_level_and_leads_are_found():
+    from statistics import NormalDist
+
+    from liquidity.core.rules import SIGNIFICANCE
+    from liquidity.models import stealth
+
+    rng = np.random.default_rng(11)
+    idx = pd.date_range("2020-01-01", periods=300, freq="W-WED")
+    x = pd.Series(rng.normal(0, 1, 300), index=idx)
+    y = x.shift(2) + pd.Series(rng.normal(0, 0.3, 300), index=idx)     # returns follow the changes two weeks later
+    lags = stealth.lead_lag(x, y, 4)
+    assert lags["lag"].tolist() == list(range(-4, 5)) and stealth.strongest(lags)["lag"] == 2
+    best = stealth.strongest(lags)
+    z = NormalDist().inv_cdf(1 - SIGNIFICANCE / 2)
+    se = 1 / np.sqrt(best["n"] - 3)
+    assert best["high"] == pytest.approx(np.tanh(np.arctanh(best["corr"]) + z * se))
+    assert lags.set_index("lag").loc[0, "low"] < 0 < lags.set_index("lag").loc[0, "high"]   # no link at lag 0
+    roll = stealth.rolling_correlation(x, 2 * x + 1, 26)
+    assert (roll["corr"] > 0.99).all() and (roll["low"] <= roll["corr"]).all()
+
+
+def test_weekly_log_returns_use_the_last_close_on_or_before_each_wednesday():
+    from liquidity.models import stealth
+
+    prices = pd.Series([100.0, 110.0, 121.0], index=pd.to_datetime(["2025-01-07", "2025-01-14", "2025-01-21"]))
+    wednesdays = pd.DatetimeIndex(["2025-01-08", "2025-01-15", "2025-01-22"])
+    out = stealth.weekly_log_returns(prices, wednesdays)
+    assert out.iloc[1:].tolist() == pytest.approx([np.log(1.1), np.log(1.1)]) and np.isnan(out.iloc[0])
+    assert stealth.weekly_log_returns(None, wednesdays) is None
+
+
 @pytest.mark.notebook
 def test_stealth_qe_parameter_sets_record_values_from_the_mirror(published):
     d = published.results("stealth_qe", "default")
@@ -102,20 +164,48 @@ def test_stealth_qe_parameter_sets_record_values_from_the_mirror(published):
 
 
 @pytest.mark.notebook
-def test_stealth_qe_findings_say_what_the_numbers_say(published):
-    from liquidity.publish.i18n import fmt
+def test_stealth_qe_findings_are_claims_that_say_what_the_series_say(published, mirrored):
+    """The TGA's level is data, its path an assumption, the purchases and paths a model's, each decision says who
+    decided it and when, what came after the as-of date is hindsight, the pace after the RMPs' elevated phase reads as
+    this note's assumption, and the drawdowns shown are the latest and the largest of the table, as the note says."""
+    import liquidity as lq
     from notes import plain, sentence
 
+    tga = lq.Dataset(as_of="2025-11-17").series("WTREGEN")
     nov = published.results("stealth_qe", "as_of_2025_11_17")
+    c = published.claims("stealth_qe", "as_of_2025_11_17")
+    assert (c["tga_now"]["measure"], c["tga_now"]["date"], c["tga_now"]["expect"]) == (
+        "tga_week_avg", "2025-11-12", pytest.approx(tga["2025-11-12"]))
+    assert (c["tga_path"]["provenance"], c["tga_path"]["value"], c["tga_path"]["date"]) == ("assumption", 850.0,
+                                                                                            "2025-12-31")
+    # as announced on 17 Nov 2025: the end of runoff (29 Oct) and no purchases; the RMPs (10 Dec) are hindsight
+    assert (c["known_qt_end"]["kind"], c["known_qt_end"]["announced"], c["known_qt_end"]["who"]) == (
+        "decision", "2025-10-29", "the FOMC")
+    assert c["rmp_total"]["value"] == nov["rmp_total_bn"] == 0.0 and "purchases_after" not in c
+    rmp = c["later_rmp_2025_12"]
+    assert (rmp["provenance"], rmp["announced"], rmp["as_of"]) == ("hindsight", "2025-12-10", "2025-11-17")
+    assert c["hindsight_rmp_total"]["value"] == pytest.approx(nov["hindsight_rmp_total_bn"])
+    assert c["realized_end"]["provenance"] == "hindsight" and c["realized_end"]["expect"] == pytest.approx(2993.955)
+    assert c["error"]["value"] == pytest.approx(nov["projection_error_bn"])
+    # the drawdowns: every row is in the table; the findings show the latest and the largest and say so
+    d21 = [e for e in nov["episodes"] if e["start"] == "2021-01-06"][0]
+    assert c["largest_tga"]["window"] == ["2021-01-06", "2021-10-13"]
+    assert c["largest_tga"]["expect"] == pytest.approx(tga["2021-10-13"] - tga["2021-01-06"])
+    assert c["largest_reserves"]["expect"] == pytest.approx(d21["reserves_change_bn"])
+    assert c["latest_tga"]["window"] == [nov["episodes"][-1]["start"], nov["episodes"][-1]["end"]]
     f = [plain(x) for x in published.findings("stealth_qe", "as_of_2025_11_17")]
-    s = sentence(f, "The TGA stood at")
-    assert f"{fmt.bn(953.816)} (week average to 12 Nov 2025)" in s and f"releases {fmt.bn(103.816)}" in s
-    assert "add no purchases" in s and f"{fmt.bn(nov['mbs_to_bills_bn'])} of MBS principal" in s
-    s = sentence(f, "With hindsight")
-    assert f"purchases would be {fmt.bn(nov['hindsight_rmp_total_bn'])}" in s
-    s = sentence(f, "What happened")
-    assert fmt.bn(nov["projection_error_bn"], sign=True) in s and fmt.bn(nov["hindsight_projection_error_bn"], sign=True) in s
-    drawdowns = [x for x in f if x.startswith("Drawdown")]
-    assert any("to 16 Jul 2025" in x for x in drawdowns)            # the 2025 drawdown (it starts in Nov 2024)
-    e = [plain(x) for x in published.findings("stealth_qe", "episode_2021")]
-    assert not any(x.startswith("With hindsight") for x in e)       # later decisions change nothing before July 2021
+    assert "we assume a straight-line TGA path to a level of $850bn by 31 Dec 2025" in sentence(f, "we assume")
+    s = sentence(f, "from 6 Jan 2021 to 13 Oct 2021, the TGA (week average) fell $1.59tn")
+    assert s.endswith("(the latest and the largest of the drawdowns in the table).")
+    assert "With hindsight (published after 17 Nov 2025), the FOMC decided on 10 Dec 2025" in sentence(f, "With hindsight")
+
+    # on the newest data: the pace after the elevated phase is the note's assumption, not a decision
+    d = published.claims("stealth_qe", "default")
+    assert (d["purchases_after"]["provenance"], d["purchases_after"]["value"], d["purchases_after"]["unit"],
+            d["purchases_after"]["start"]) == ("assumption", 20.0, "bn_month", "2026-05-01")
+    assert d["known_rmp_2025_12"]["kind"] == "decision"
+    assert "we assume purchases after the stated elevated phase of the programme of $20bn a month from 1 May 2026" in \
+        sentence([plain(x) for x in published.findings("stealth_qe", "default")], "we assume purchases")
+    e = published.claims("stealth_qe", "episode_2021")
+    assert not any(v["provenance"] == "hindsight" and v["kind"] == "decision" for v in e.values())
+    assert e["known_qe_pace_2020_12"]["announced"] == "2020-12-16"

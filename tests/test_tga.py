@@ -191,9 +191,10 @@ def test_tga_drain_parameter_sets_record_values_from_the_mirror(published):
 
 
 @pytest.mark.notebook
-def test_tga_drain_findings_say_what_the_series_say(published, mirrored):
+def test_tga_drain_findings_are_claims_that_say_what_the_series_say(published, mirrored):
+    """Each finding is a structured claim in the sidecar whose value a reviewer recomputes from the raw series;
+    the sentences a reader sees are rendered from them (and re-checked at publish: test_findings)."""
     import liquidity as lq
-    from liquidity.publish.i18n import fmt
     from notes import plain, sentence
 
     ds = lq.Dataset(as_of="2025-11-17")
@@ -201,24 +202,44 @@ def test_tga_drain_findings_say_what_the_series_say(published, mirrored):
     d_tga = tga["2025-11-12"] - tga["2025-06-25"]
     d_res = res["2025-11-12"] - res["2025-06-25"]
     d_assets = walcl["2025-11-12"] - walcl["2025-06-25"]
+    rrp_week = ds.measure("rrp_week_avg")
+    d_rrp = rrp_week["2025-11-12"] - rrp_week["2025-06-25"]
     nov = published.results("tga_drain", "as_of_2025_11_17")
-    f = [plain(x) for x in published.findings("tga_drain", "as_of_2025_11_17")]
-    s = sentence(f, "From 25 Jun 2025 to 12 Nov 2025")
-    assert f"TGA (week average) rose {fmt.bn(d_tga)}" in s and f"reserves fell {fmt.bn(-d_res)}" in s
-    assert f"ON RRP fell {fmt.bn(-nov['rrp_change_bn'])}" in s and f"Fed assets fell {fmt.bn(-d_assets)}" in s
-    s = sentence(f, "In contributions to reserves")
-    assert f"covered {fmt.share(-nov['rrp_change_bn'] / d_tga)} of the TGA's rise" in s
-    assert f"the fall in reserves {fmt.share(-d_res / d_tga)}" in s
-    assert "drained reserves as well; it did not fund the TGA" in s            # QT drained; it did not fund
-    # the residual's sign is the table's: a contribution to the change in reserves
-    other = d_res - (d_assets - d_tga - nov["rrp_change_bn"])
-    assert s.endswith(f"The residual contributed {fmt.bn(other, sign=True, digits=1)}.") and other < 0
-    s = sentence(f, "With the TGA following")
-    assert f"reserves would be {fmt.bn(nov['projected_reserves_end_bn'])} on 31 Dec 2025" in s
-    # already below $3tn at the start: since the first week of the current spell under it
+    c = published.claims("tga_drain", "as_of_2025_11_17")
+    window = ["2025-06-25", "2025-11-12"]
+    for cid, measure, value in (("tga", "tga_week_avg", d_tga), ("reserves", "reserves", d_res),
+                                ("rrp", "rrp_week_avg", d_rrp), ("assets", "fed_assets", d_assets)):
+        assert (c[cid]["kind"], c[cid]["measure"], c[cid]["window"], c[cid]["stat"]) == ("change", measure, window,
+                                                                                          "change")
+        assert c[cid]["expect"] == pytest.approx(value, abs=1e-5) and c[cid]["provenance"] == "data"
+    # shares of the TGA's rise: signed, of one change in another (not levels presented as parts of a change)
+    assert c["rrp_share"]["expect"] == pytest.approx(d_rrp / d_tga, abs=1e-6) and c["rrp_share"]["of"] == "tga_week_avg"
+    assert c["reserves_share"]["expect"] == pytest.approx(d_res / d_tga, abs=1e-6)
+    other = d_res - (d_assets - d_tga - d_rrp)
+    assert c["other"]["provenance"] == "model" and c["other"]["value"] == pytest.approx(other, abs=1e-5) and other < 0
+    assert c["tga_peak"]["kind"] == "extreme" and c["tga_peak"]["at"] == "2025-10-30"
+    assert c["tga_peak"]["expect"] == pytest.approx(1000.632)
+    # the scenario: the TGA path is an assumption, the projection a model's, and what came later is hindsight
+    assert c["tga_path"]["provenance"] == "assumption" and c["tga_path"]["value"] == pytest.approx(850.0)
+    assert c["reserves_end"]["provenance"] == "model" and c["reserves_end"]["date"] == "2025-12-31"
+    assert c["reserves_end"]["value"] == pytest.approx(nov["projected_reserves_end_bn"])
     weekly = res[res.index <= "2025-11-12"]
-    since = weekly.index[weekly.index > weekly[weekly >= 3000].index.max()][0]
-    assert f"already below since {fmt.date(since)}" in s
-    assert f"What happened: {fmt.bn(2957.41)}, an error of {fmt.bn(nov['projection_error_bn'], sign=True)}" in s
-    tax = [plain(x) for x in published.findings("tga_drain", "tax_spike_2026")]
-    assert "the dated levels, ending at $900bn on 27 May 2026" in sentence(tax, "With the TGA following")
+    last_above = weekly[weekly >= 3000].index.max()
+    since = weekly.index[weekly.index > last_above][0]
+    assert (c["alert"]["kind"], c["alert"]["stat"], c["alert"]["expect"]) == ("crossing", "first_below",
+                                                                               f"{since:%Y-%m-%d}")
+    assert c["alert"]["window"][0] == f"{last_above:%Y-%m-%d}" and c["alert"]["note"] == "already"
+    assert c["realized_end"]["provenance"] == "hindsight" and c["realized_end"]["expect"] == pytest.approx(2957.41)
+    assert c["error"]["value"] == pytest.approx(nov["projected_reserves_end_bn"] - 2957.41, abs=1e-5)
+    # what a reader reads
+    f = [plain(x) for x in published.findings("tga_drain", "as_of_2025_11_17")]
+    s = sentence(f, "From 25 Jun 2025 to 12 Nov 2025, the TGA (week average) rose")
+    assert "reserves fell $514bn" in s and "Fed assets fell $82bn" in s
+    assert "the fall in reserves ($514bn) offset 87% of the rise in the TGA (week average) ($589bn)" in \
+        sentence(f, "offset 87%")
+    assert sentence(f, "Reserves stood below $3.00tn on every observation since 22 Oct 2025").count(
+        "with hindsight (published after 17 Nov 2025), reserves stood at $2.96tn on 31 Dec 2025") == 1
+    zh = published.findings("tga_drain", "as_of_2025_11_17", "zh")
+    assert any("事后看（2025年11月17日之后公布的数据）" in x for x in zh)
+    tax = published.claims("tga_drain", "tax_spike_2026")
+    assert tax["tga_path"]["value"] == pytest.approx(900.0) and tax["tga_path"]["date"] == "2026-05-27"

@@ -1,11 +1,12 @@
-"""The liquidity suite's scheduled refresh as an Airflow DAG: the data update on one worker, one task per (notebook,
-parameter set, language) spread over many, one publish at the end, so a distributed refresh publishes one run.
+"""The liquidity suite's scheduled refresh as an Airflow DAG: the data update on one worker, an Airflow task for each
+task the runner plans, spread over many, one publish at the end, so a distributed refresh publishes one run.
 
-    data_update ──► scorecard tasks ──► providers_done ──► notes quoting the scorecard ──► publish
-               └──────────────────────────────────────────► every other note ───────────┘
+    data_update ─► select_notes ─► scorecard tasks ─► providers_done ─► notes quoting the scorecard ─► publish
+                              └─────────────────────────────────────► every other note ─────────┘
 
-The tasks are the runner's plan, the same list as `liquidity run --all --params-set all --lang en,zh --list-tasks`.
-Parsing this file imports the package and reads the notebooks' parameter sets; it never updates data or starts a
+The tasks are the runner's plan, read from `liquidity run --all --params-set all --lang en,zh --list-tasks` (the
+command's JSON, so the DAG follows whatever the runner plans: one task per notebook, set and language today).
+Parsing this file runs that command, which reads the notebooks' parameter sets; it never updates data or starts a
 kernel. The staged-run protocol underneath is the CLI's, usable from any scheduler:
 
     liquidity data update --run-id new --out DIR      # last line of stdout: the run id (this task's XCom)
@@ -13,33 +14,38 @@ kernel. The staged-run protocol underneath is the CLI's, usable from any schedul
     liquidity publish ID --all --params-set all --lang en,zh --out DIR
 
 Install: in the Airflow environment, `pip install -e "<repository>[airflow]"`, then link this file into the DAGs
-folder. Every worker needs the same output folder (LIQUIDITY_OUTPUTS) and the same data: the cache the data update
-wrote (LIQUIDITY_CACHE on a shared folder) or a copy of it; a task whose data differ refuses to run.
+folder. Every worker needs the same output location (LIQUIDITY_OUTPUTS: a shared folder, or an fsspec URL such as
+s3://bucket/prefix that every task uploads to) and the same data: the cache the data update wrote (LIQUIDITY_CACHE
+on a shared folder) or a copy of it; a task whose data differ refuses to run.
 
 Configuration (environment of the scheduler and the workers):
     LIQUIDITY_HOME            the repository (default: two folders above this file)
     LIQUIDITY_CLI             the `liquidity` command (default: the one beside this Python)
-    LIQUIDITY_OUTPUTS         the shared output folder (default: <home>/outputs)
-    LIQUIDITY_DAG_SCHEDULE    cron (default weekdays 23:30 UTC, after the H.4.1 and the DTS are out)
+    LIQUIDITY_OUTPUTS         the shared output folder or fsspec URL (default: <home>/outputs)
+    LIQUIDITY_DAG_SCHEDULE    cron (default weekdays 23:30 UTC, after the H.4.1 and the DTS are out); "none": only
+                              runs triggered by hand or by the API
     LIQUIDITY_DAG_RETRIES     retries of a task (default 1), LIQUIDITY_DAG_RETRY_DELAY_MIN (default 5)
     LIQUIDITY_DAG_TIMEOUT_MIN execution timeout of a notebook task (default 30; the data update gets twice that)
     LIQUIDITY_DAG_POOL        the pool the notebook tasks run in (default default_pool)
     LIQUIDITY_DAG_LANGS       languages of the notes (default en,zh)
     LIQUIDITY_DAG_FORMATS     formats (default ipynb,html,pdf)
 Run-time params (trigger with a config): `notebooks` and `sets`, lists that restrict a run (empty: everything);
-the tasks left out are skipped and the publish step plans the same selection.
+select_notes (a branch) skips the tasks left out without running them, and the publish step plans the same
+selection.
 """
 from __future__ import annotations
 
 import json
 import os
 import shlex
+import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import BranchPythonOperator
 from airflow.sdk import DAG, Param
 
 HOME = Path(os.environ.get("LIQUIDITY_HOME") or Path(__file__).resolve().parents[2])
@@ -51,22 +57,25 @@ TIMEOUT = timedelta(minutes=int(os.environ.get("LIQUIDITY_DAG_TIMEOUT_MIN", "30"
 DEFAULTS = {"retries": int(os.environ.get("LIQUIDITY_DAG_RETRIES", "1")),
             "retry_delay": timedelta(minutes=float(os.environ.get("LIQUIDITY_DAG_RETRY_DELAY_MIN", "5"))),
             "execution_timeout": TIMEOUT, "pool": os.environ.get("LIQUIDITY_DAG_POOL", "default_pool")}
+SCHEDULE = os.environ.get("LIQUIDITY_DAG_SCHEDULE", "30 23 * * 1-5")
 RUN_ID = "{{ ti.xcom_pull(task_ids='data_update') }}"
 
 
 def planned_tasks() -> list[dict]:
-    """The runner's plan: every notebook, every parameter set, every language (no data read, no kernel)."""
-    os.environ.setdefault("LIQUIDITY_ROOT", str(HOME))
-    from liquidity.publish import runner
+    """The runner's plan of every notebook and parameter set, from the command line (no data read, no kernel)."""
+    cmd = [CLI, "run", "--all", "--params-set", "all", "--lang", LANGS, "--formats", FORMATS, "--list-tasks"]
+    proc = subprocess.run(cmd, cwd=str(HOME), env={**os.environ, "LIQUIDITY_ROOT": str(HOME)}, capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:        # an import error Airflow shows on the DAG, with the command's own message
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()[-2000:]}")
+    return json.loads(proc.stdout)
 
-    tasks = runner.plan(all_notebooks=True, params_set="all", langs=LANGS)
-    return json.loads(runner.list_tasks_json(tasks, runner.parse_formats(FORMATS)))
 
-
-def _skip_unless_selected(notebook: str, paramset: str) -> str:
-    """Jinja for bash: exit 99 (Airflow's skip code) when the run's params leave this task out."""
-    return ("{% if (params.notebooks and '" + notebook + "' not in params.notebooks) or (params.sets and '"
-            + paramset + "' not in params.sets) %}exit 99; {% endif %}")
+def selected(tasks: list[dict], params: dict) -> list[str]:
+    """The task ids a run's params choose (`notebooks`, `sets`; empty: all). The branch skips the others in the
+    scheduler, so a run of three notes does not start a worker for each of the fifty it leaves out."""
+    return [t["task_id"] for t in tasks if (not params.get("notebooks") or t["notebook"] in params["notebooks"])
+            and (not params.get("sets") or t["paramset"] in params["sets"])]
 
 
 def _command(args: list[str]) -> str:
@@ -76,7 +85,7 @@ def _command(args: list[str]) -> str:
 with DAG(
     dag_id="liquidity_refresh",
     description="US dollar liquidity notes: data update, every notebook and set, one published run",
-    schedule=os.environ.get("LIQUIDITY_DAG_SCHEDULE", "30 23 * * 1-5"),
+    schedule=None if SCHEDULE.lower() == "none" else SCHEDULE,
     start_date=datetime(2025, 1, 1),
     catchup=False,
     max_active_runs=1,
@@ -100,15 +109,17 @@ with DAG(
     providers_done = EmptyOperator(task_id="providers_done", trigger_rule="all_done", pool="default_pool")
     operators = {}
     tasks = planned_tasks()
+    choose = BranchPythonOperator(task_id="select_notes", pool="default_pool",
+                                  python_callable=lambda params, **_: selected(tasks, params))
+    update >> choose
     for t in tasks:
         args = [a.replace("{run_id}", RUN_ID) for a in t["stage_command"]]
         operators[t["task_id"]] = BashOperator(
             task_id=t["task_id"], cwd=str(HOME), env=env, append_env=True,
-            bash_command=_skip_unless_selected(t["notebook"], t["paramset"])
-            + _command([CLI, *args[1:], "--out", OUT, "--jobs", "1"]))
+            bash_command=_command([CLI, *args[1:], "--out", OUT, "--jobs", "1"]))
     for t in tasks:
         op = operators[t["task_id"]]
-        update >> op
+        choose >> op
         if t["upstream"]:
             providers_done >> op
         if any(t["task_id"] in u["upstream"] for u in tasks):

@@ -9,6 +9,12 @@ class LiquidityError(Exception):
 
     exit_code = 1
 
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows it in a kernel (JupyterLab, papermill's error cell): one line, `InputError: message`,
+        without a traceback of library frames and paths of this machine (IPython's protocol for exceptions that
+        format themselves)."""
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
 
 class InputError(LiquidityError, ValueError):
     """Bad user input (parameter, series id, date, file). Raised before any work starts."""

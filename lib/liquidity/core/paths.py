@@ -42,14 +42,14 @@ def claims_dir() -> Path:
     return data_dir() / "claims"
 
 
-def _setting(name: str) -> Path | None:
+def _setting(name: str, root: Path | None = None) -> Path | None:
     """A path setting; a relative value is taken from the project root (where README.md documents it), so that
     `LIQUIDITY_MIRROR=../shared/data` means the same folder to the CLI, to a kernel in notebooks/ and to nbval."""
     env = os.environ.get(name)
     if not env:
         return None
     path = Path(env).expanduser()
-    return (path if path.is_absolute() else project_root() / path).resolve()
+    return (path if path.is_absolute() else (root or project_root()) / path).resolve()
 
 
 def cache_dir() -> Path:
@@ -64,8 +64,17 @@ def params_dir() -> Path:
     return notebooks_dir() / "params"
 
 
-def outputs_dir() -> Path:
-    return _setting("LIQUIDITY_OUTPUTS") or project_root() / "outputs"
+def _is_url(text: str) -> bool:
+    """LIQUIDITY_OUTPUTS may name a remote location (s3://...; publish.location): it is no local folder."""
+    return "://" in text and not text.startswith("file://")
+
+
+def outputs_dir(root: Path | None = None) -> Path:
+    """The local outputs folder of this project (or of the project at `root`); with a remote LIQUIDITY_OUTPUTS, the
+    local one runs are built in."""
+    if _is_url(os.environ.get("LIQUIDITY_OUTPUTS", "")):
+        return (root or project_root()) / "outputs"
+    return _setting("LIQUIDITY_OUTPUTS", root) or (root or project_root()) / "outputs"
 
 
 def mirror_dir() -> Path | None:
@@ -82,6 +91,8 @@ def absolutize_env() -> None:
     if root and not Path(root).expanduser().is_absolute():
         os.environ["LIQUIDITY_ROOT"] = str(Path(root).expanduser().resolve())
     for name in PATH_VARIABLES[1:]:
+        if _is_url(os.environ.get(name, "")):
+            continue
         path = _setting(name)
         if path is not None:
             os.environ[name] = str(path)

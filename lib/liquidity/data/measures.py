@@ -230,6 +230,10 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
             _spread("sofr", "iorb"), RATE),
     Measure("effr_iorb", "EFFR - IORB", "bp", ("EFFR", "IOER", "IORB"), "(effr - iorb) x 100 on EFFR dates",
             _spread("effr", "iorb"), RATE),
+    Measure("sofr_srf", "SOFR - SRF rate", "bp", ("SOFR", "DFEDTARU"),
+            "(sofr - srf_rate) x 100 on SOFR dates: above zero, SOFR printed above the SRF's minimum bid rate, the "
+            "top of the target range (before the SRF existed, from 2021-07-28, just the top of the range)",
+            _spread("sofr", "srf_rate"), RATE),
     Measure("sofr_rrp", "SOFR - ON RRP rate", "bp", ("SOFR", "RRPONTSYAWARD", "DFEDTARL"),
             "(sofr - rrp_rate) x 100 on SOFR dates", _spread("sofr", "rrp_rate"), RATE),
     Measure("sofr99_iorb", "SOFR 99th percentile - IORB", "bp", ("SOFR99", "NYFED_SOFR99", "IOER", "IORB"),

@@ -92,6 +92,25 @@ class Changes:
         """Identity gap: reserves - (assets - tga - rrp - currency - other); zero up to float rounding."""
         return self.reserves - (self.fed_assets - self.tga - self.rrp - (self.currency or 0.0) - self.other)
 
+    def claims(self, prefix: str = "") -> list:
+        """The window's changes of the TGA, reserves, ON RRP and Fed assets as claims the claims engine re-checks
+        (models.findings), each on the identity's weekly basis: WTREGEN, WRESBAL, the ON RRP week average, WALCL."""
+        from . import findings as F
+
+        return [F.change(f"{prefix}tga", "tga_week_avg", self.start, self.end, self.tga),
+                F.change(f"{prefix}reserves", "reserves", self.start, self.end, self.reserves),
+                F.change(f"{prefix}rrp", "rrp_week_avg", self.start, self.end, self.rrp),
+                F.change(f"{prefix}assets", "fed_assets", self.start, self.end, self.fed_assets)]
+
+    def contributions(self) -> list[float | None]:
+        """The change in reserves and each item's contribution to it, in the order of CONTRIBUTION_ROWS (a rise in
+        the TGA, ON RRP, currency or other liabilities is a negative contribution; None where currency is unknown)."""
+        return [self.reserves, self.fed_assets, -self.tga, -self.rrp,
+                None if self.currency is None else -self.currency, -self.other]
+
+
+CONTRIBUTION_ROWS = ("Change in reserves", "Fed assets", "TGA", "ON RRP", "Currency", "Other (residual)")
+
 
 def window_changes(levels: pd.DataFrame, start, end) -> Changes:
     """Changes in levels from the base week to the last week of the window (signs as levels, not contributions)."""

@@ -70,6 +70,54 @@ def weekly_jump(wednesday_levels: pd.Series, day0) -> tuple[float | None, pd.Tim
     return float(levels[wk] - prior.iloc[-1]), prior.index[-1], wk
 
 
+def window_bounds(day0, before: int, after: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last calendar days of the event window (`before` business days before day 0 to `after`
+    after it): every observation `event_window` keeps lies between them, and nothing else does."""
+    day0 = pd.Timestamp(day0)
+    return day0 - pd.offsets.BDay(before), day0 + pd.offsets.BDay(after)
+
+
+def first_response(decisions: pd.DataFrame, day0) -> pd.DataFrame | None:
+    """The first decisions announced on or after day 0 (a decision announced before day 0 was known before the
+    squeeze and is not a response to it), or None."""
+    later = decisions[decisions["announced"] >= pd.Timestamp(day0)]
+    return later[later["announced"] == later["announced"].min()] if len(later) else None
+
+
+def episode_summary(ds, day0, before: int, after: int, lending: pd.Series | None, decisions: pd.DataFrame) -> dict:
+    """One episode around day 0, each figure with the date of the observation it comes from:
+    the widest SOFR and EFFR spreads over the rate on reserves in the event window (a rate cut inside the window
+    would otherwise make the higher pre-cut level look like the peak) with SOFR and EFFR that day; reserves at their
+    window low and in day 0's week, reserves/GDP in day 0's week; the TGA's change over the three months to day 0;
+    ON RRP on day 0; the largest Fed lending in the window; the first decisions announced on or after day 0."""
+    day0 = pd.Timestamp(day0)
+    week = week_of(day0)
+    sofr_iorb, sofr_iorb_at = peak(ds.measure("sofr_iorb"), day0, before, after)
+    effr_iorb, effr_iorb_at = peak(ds.measure("effr_iorb"), day0, before, after)
+    res_low, res_low_at = peak(ds.measure("reserves"), day0, before, after, low=True)
+    lend, lend_at = peak(lending, day0, before, after) if lending is not None else (None, None)
+    tga = ds.measure("tga")
+    tga_to, tga_to_at = value_at(tga, day0)
+    tga_from, tga_from_at = value_at(tga, day0 - pd.DateOffset(months=3))
+    out = {
+        "window": window_bounds(day0, before, after),
+        "reserves_day0": value_at(ds.measure("reserves"), week),
+        "reserves_gdp": value_at(ds.measure("reserves_gdp"), week),
+        "reserves_low": (res_low, res_low_at),
+        "tga_change_3m": (None if tga_to is None or tga_from is None else tga_to - tga_from, tga_from_at, tga_to_at),
+        "rrp_day0": value_at(ds.measure("rrp"), day0),
+        "sofr_iorb_peak": (sofr_iorb, sofr_iorb_at),
+        "effr_iorb_peak": (effr_iorb, effr_iorb_at),
+        "sofr_peak": value_at(ds.measure("sofr"), sofr_iorb_at) if sofr_iorb_at is not None else (None, None),
+        "effr_peak": value_at(ds.measure("effr"), effr_iorb_at) if effr_iorb_at is not None else (None, None),
+        "lending_peak": (lend, lend_at),
+        "response": first_response(decisions, day0),
+    }
+    r = out["response"]
+    out["response_after_as_of"] = r is not None and ds.as_of is not None and bool(r["announced"].iloc[0] > ds.as_of)
+    return out
+
+
 # -- TGA drawdowns ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Drawdown:

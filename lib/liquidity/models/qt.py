@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data.events import decisions
+from . import findings as F
 from .scenarios import CapRegime, QtSpec, Schedule
 
 
@@ -103,7 +104,7 @@ def purchase_schedules(known_by=None, after_bn: float = 0.0) -> list[Schedule]:
         first_end = min(p for p in (until, stop) if p is not None) if (until or stop) else None
         out.append(Schedule(start, first_end, float(row.purchases_bn_month)))
         if after_bn and row.id == last and until is not None and (stop is None or until < stop):
-            out.append(Schedule(until + 1, stop, float(after_bn)))
+            out.append(Schedule(until + 1, stop, float(after_bn), assumed=True))
     return out
 
 
@@ -162,3 +163,61 @@ def runoff_periods(known_by=None) -> list[tuple[pd.Period, pd.Period | None]]:
         else:
             out.append([r.start, r.end])
     return [(a, b) for a, b in out]
+
+
+# -- what a path stands on, as claims (models.findings): decisions with who and when, assumptions as assumptions -----
+def programme_start(known_by=None) -> pd.Series | None:
+    """The cap decision that began the runoff programme in progress at `known_by`, or the last one before it (QT1
+    from October 2017, QT2 from June 2022): the event row of data/events.yaml, or None before any runoff."""
+    periods = runoff_periods(known_by)
+    if not periods:
+        return None
+    first = periods[-1][0]
+    ev = decisions(known_by=known_by)
+    caps = ev[(ev["kind"] == "qt") & (ev["date"].dt.to_period("M") == first)]
+    return caps.sort_values("announced").iloc[0] if len(caps) else None
+
+
+def premises(spec: QtSpec, known_by, after: pd.Period) -> tuple[list[pd.Series], list[Schedule]]:
+    """What a path built from the decisions known at `known_by` (spec_as_known) stands on after the month `after`:
+    the decisions (the end of runoff, purchase programmes still running or continued by an assumed pace) as event
+    rows, and the schedules the note assumes (Schedule.assumed)."""
+    ev = decisions(known_by=known_by)
+    rows = []
+    if spec.qt_end is not None:
+        ends = ev[ev["qt_end"] & (ev["date"].dt.to_period("M") == spec.qt_end)]
+        rows += [r for _, r in ends.iterrows()]
+    assumed = [s for s in spec.purchases if s.assumed and (s.end is None or s.end > after)]
+    buys = ev[ev["purchases_bn_month"].notna()].sort_values("date")
+    for _, row in buys.iterrows():
+        start = row["date"].to_period("M")
+        mine = [s for s in spec.purchases if not s.assumed and s.start == start]
+        running = any(s.end is None or s.end > after for s in mine)
+        continued = any(s.start > start for s in assumed) and row["id"] == buys["id"].iloc[-1]
+        if mine and (running or continued):
+            rows.append(row)
+    return rows, assumed
+
+
+def premise_claims(spec: QtSpec, known_by, after: pd.Period) -> list[F.Claim]:
+    """The premises of a path as claims: each decision with who decided it and when, each assumed pace as an
+    assumption ("we assume purchases ... of $20bn a month from 1 May 2026")."""
+    rows, assumed = premises(spec, known_by, after)
+    out = [F.decision(f"decision_{row['id']}", row) for row in rows]
+    for i, s in enumerate(assumed):
+        end = s.end.to_timestamp(how="end").normalize() if s.end is not None else None
+        out.append(F.assumption("assumed_pace" + (f"_{i}" if i else ""),
+                                "purchases after the programme's stated elevated phase", s.amount, "bn_month",
+                                start=s.start.to_timestamp(), end=end))
+    return out
+
+
+def cap_claims(regime: CapRegime) -> list[F.Claim]:
+    """The caps of a hypothetical path (runoff continued, or slowed) as assumptions from the month they start."""
+    start = regime.start.to_timestamp()
+    out = [F.assumption("assumed_ust_cap", "a Treasury runoff cap", regime.ust_cap, "bn_month", start=start),
+           F.assumption("assumed_mbs_cap", "an MBS runoff cap", regime.mbs_cap, "bn_month", start=start)]
+    if regime.total_cap is not None:
+        out.append(F.assumption("assumed_total_cap", "a cap on total runoff (MBS paydowns count first)",
+                                regime.total_cap, "bn_month", start=start))
+    return out

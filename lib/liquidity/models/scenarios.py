@@ -160,6 +160,31 @@ def project_reserves(start: Start, tga: pd.Series, fed_assets: pd.Series, rrp_of
     return out
 
 
+@dataclass(frozen=True)
+class Crossing:
+    """Where a projected path stands against a level, given what was observed before it starts:
+    kind "already" (observed below it at the start: `date` the first observation below after the last one at or
+    above it, `since_above` that last one, `back` the first projected week above it again, if any), "first" (first
+    projected week below it: `date`), or "never"."""
+    kind: str
+    date: pd.Timestamp | None = None
+    since_above: pd.Timestamp | None = None
+    back: pd.Timestamp | None = None
+
+
+def threshold_crossing(observed: pd.Series, path: pd.Series, level: float) -> Crossing:
+    """How a projected `path` stands against `level` after the `observed` history it continues (see Crossing)."""
+    observed = observed.dropna()
+    if len(observed) and observed.iloc[-1] < level:
+        above = observed[observed >= level]
+        since_above = above.index.max() if len(above) else None
+        since = observed.index[observed.index > since_above][0] if since_above is not None else observed.index[0]
+        back = path[path >= level]
+        return Crossing("already", since, since_above, back.index[0] if len(back) else None)
+    below = path[path < level]
+    return Crossing("first", below.index[0]) if len(below) else Crossing("never")
+
+
 def residual_sd(contributions: pd.DataFrame, weeks: int = 104) -> float:
     """Standard deviation of the weekly residual ('other') over the last `weeks` weeks."""
     other = contributions["other"].dropna().iloc[-weeks:]
@@ -180,10 +205,12 @@ class CapRegime:
 
 @dataclass(frozen=True)
 class Schedule:
-    """Monthly purchases: `amount` per month from `start` to `end` (inclusive months)."""
+    """Monthly purchases: `amount` per month from `start` to `end` (inclusive months). `assumed`: a pace the note
+    assumes (after a programme's stated phase), not one a decision set."""
     start: pd.Period
     end: pd.Period | None
     amount: float
+    assumed: bool = False
 
 
 @dataclass

@@ -45,7 +45,9 @@ def _table(frame) -> str:
 # -- data ------------------------------------------------------------------------------------------------------
 def cmd_data_update(args) -> int:
     from ..data import store
+    from .location import open_location
 
+    loc = open_location(args.out) if args.run_id else None       # a bad --out fails before the update
     results = store.update(args.series or None, source=args.source, full=args.full,
                            progress=_progress_factory(args.quiet, "data"))
     failed = [r for r in results if r.status == "failed"]
@@ -61,7 +63,11 @@ def cmd_data_update(args) -> int:
         from . import runner
 
         note = {r.series: r.status + (f": {r.message}" if r.message else "") for r in results}
-        print(runner.open_stage(args.out, args.run_id, note))     # the last line: the run id, for a scheduler
+        if args.run_id != "new":                                  # a retried update: the stage it opened
+            loc.pull_stage(args.run_id, must_exist=False)
+        run_id = runner.open_stage(loc.work, args.run_id, note)
+        loc.push_stage(run_id)
+        print(run_id)                                             # the last line: the run id, for a scheduler
     return 1 if failed else 0
 
 
@@ -132,6 +138,7 @@ def _plan(args):
 
 def cmd_run(args) -> int:
     from . import runner
+    from .location import open_location
 
     formats = runner.parse_formats(args.formats)
     if args.stage and not args.run_id:
@@ -143,25 +150,33 @@ def cmd_run(args) -> int:
     if args.list_tasks:
         print(runner.list_tasks_json(tasks, formats))
         return 0
+    loc = open_location(args.out)
     if args.stage:
-        records = runner.stage(tasks, args.run_id, formats=formats, jobs=args.jobs, out=args.out, force=args.force,
+        loc.pull_stage(args.run_id)
+        loc.pull_latest()
+        records = runner.stage(tasks, args.run_id, formats=formats, jobs=args.jobs, out=loc.work, force=args.force,
                                show_code=args.show_code, page_size=args.page_size,
                                progress=_progress_factory(args.quiet, "stage"))
+        loc.push_stage(args.run_id, [t.task_id for t in tasks])
         for r in records:
             print(f"{r['key']:40s} {r['status']:7s} {r.get('error', '')[:100]}")
         return 1 if any(r["status"] == "failed" for r in records) else 0
-    report = runner.run(tasks, formats=formats, jobs=args.jobs, out=args.out, force=args.force,
+    loc.pull_latest()
+    report = runner.run(tasks, formats=formats, jobs=args.jobs, out=loc.work, force=args.force,
                         show_code=args.show_code, page_size=args.page_size, keep=args.keep,
                         progress=_progress_factory(args.quiet, "run"))
+    report = loc.publish(report, args.keep)
     print(runner.summary_table(report))
     return 1 if report.failed else 0
 
 
 def cmd_refresh(args) -> int:
     from . import runner
+    from .location import open_location
     from ..data import store
 
-    out = Path(args.out) if args.out else paths.outputs_dir()
+    loc = open_location(args.out)
+    out = loc.work
     formats = runner.parse_formats(args.formats)
     chosen = getattr(args, "only", None) or []
     tasks = runner.plan(chosen, all_notebooks=not chosen, params_set="all", langs=args.lang)  # checked first
@@ -179,9 +194,11 @@ def cmd_refresh(args) -> int:
             update_note = {"error": redact(str(exc))}
             log.error("data update failed, running on the cache: %s", redact(str(exc)))
             print(f"warning: data update failed, notes use the cached data: {redact(str(exc))}", file=sys.stderr)
+        loc.pull_latest()
         report = runner.run(tasks, formats=formats, jobs=args.jobs, out=out, force=args.force,
                             keep=args.keep, progress=_progress_factory(args.quiet, "run"), lock=False,
                             data_update=update_note, page_size=args.page_size)
+        report = loc.publish(report, args.keep)
     table = runner.summary_table(report)
     log.info("refresh finished\n%s", table)
     print(table)
@@ -190,12 +207,16 @@ def cmd_refresh(args) -> int:
 
 def cmd_publish(args) -> int:
     from . import runner
+    from .location import open_location
 
     planned = _plan(args) if (args.notebooks or args.all) else None
     if planned is None and (args.params_set or args.param or args.file or args.as_of or args.lang):
         raise InputError("name the notebooks (or --all) that go with --params-set, -p, -f, --as-of or --lang; "
                          "without a selection, publish takes the tasks that were staged")
-    report = runner.publish_stage(args.run_id, planned, out=args.out, keep=args.keep)
+    loc = open_location(args.out)
+    loc.pull_stage(args.run_id, full=True)
+    report = runner.publish_stage(args.run_id, planned, out=loc.work, keep=args.keep)
+    report = loc.publish(report, args.keep, staged=True)
     print(runner.summary_table(report))
     return 1 if report.failed else 0
 
@@ -233,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--quiet", action="store_true")
     up.add_argument("--run-id", metavar="ID|new", help="then open a staged run on this data (a scheduler's first "
                     "task): record the data fingerprint and print the run id as the last line")
-    up.add_argument("--out", type=Path, default=None, help="output folder of the staged run (default outputs/)")
+    up.add_argument("--out", default=None, help="folder or fsspec URL of the staged run (default outputs/)")
     up.set_defaults(func=cmd_data_update)
     st = dsub.add_parser("status", help="series, source, last observation, fetched at, stale and why")
     st.add_argument("--format", choices=["table", "json"], default="table")
@@ -260,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--show-code", action="store_true", help="keep code cells in HTML and PDF")
         sp.add_argument("--formats", default="ipynb,html", help="comma-separated: ipynb,html,pdf")
         sp.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: cores)")
-        sp.add_argument("--out", type=Path, default=None, help="output folder (default outputs/)")
+        sp.add_argument("--out", default=None, help="folder or fsspec URL (s3://bucket/prefix) of the runs (default outputs/)")
         sp.add_argument("--force", action="store_true", help="re-run notebooks whose inputs did not change")
         sp.add_argument("--keep", type=int, default=None, metavar="N", help="keep only the newest N runs")
         sp.add_argument("--page-size", choices=["A4", "Letter"], default="A4", help="PDF page size")
@@ -286,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--params-set", metavar="NAME")
     pb.add_argument("--as-of", metavar="DATE")
     pb.add_argument("--lang", default=None, metavar="en,zh")
-    pb.add_argument("--out", type=Path, default=None, help="output folder (default outputs/)")
+    pb.add_argument("--out", default=None, help="folder or fsspec URL (s3://bucket/prefix) of the runs (default outputs/)")
     pb.add_argument("--keep", type=int, default=None, metavar="N", help="keep only the newest N runs")
     pb.set_defaults(func=cmd_publish)
 

@@ -10,7 +10,7 @@ import yaml
 
 from ..core import paths
 from ..core.errors import InputError
-from .params import Param, check_order, check_type, check_value, parse_parameters_cell, suggest
+from .params import Param, declaration, read_param_file, read_set, resolve, set_names, suggest  # noqa: F401
 
 
 # Notebooks whose sidecars other notes quote, and the notes that quote them: a run executes a provider's tasks
@@ -53,7 +53,7 @@ def _declared(path: str, mtime: float) -> dict[str, Param]:
     if not cells:
         raise InputError(f"notebook {path} has no cell tagged parameters")
     source = cells[0].get("source", "")
-    return parse_parameters_cell("".join(source) if isinstance(source, list) else source)
+    return declaration("".join(source) if isinstance(source, list) else source, Path(path).stem)
 
 
 def declared_params(name: str) -> dict[str, Param]:
@@ -62,46 +62,16 @@ def declared_params(name: str) -> dict[str, Param]:
 
 
 def param_sets(name: str) -> list[str]:
-    folder = paths.params_dir() / Path(notebook_path(name)).stem
-    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
-
-
-def read_param_file(path: Path, what: str) -> dict:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{what} {path} does not exist") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{what} {path} is not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InputError(f"{what} {path} must be a mapping of parameter names to values")
-    # YAML reads 2025-11-17 as a date: parameters take ISO strings
-    return {str(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+    return set_names(notebook_path(name).stem)
 
 
 def load_param_set(name: str, paramset: str) -> dict:
-    sets = param_sets(name)
-    if paramset not in sets:
-        raise InputError(f"notebook {name} has no parameter set {paramset!r}{suggest(paramset, sets)}; "
-                         f"its sets: {', '.join(sets) or '(none)'} (files notebooks/params/{name}/<set>.yaml)")
-    return read_param_file(paths.params_dir() / name / f"{paramset}.yaml", f"parameter set {name}/{paramset}")
+    return read_set(notebook_path(name).stem, paramset)
 
 
 def resolve_parameters(name: str, given: dict) -> dict:
     """Check given parameters against the notebook's declaration; returns them (typed). Raises InputError."""
-    declared = declared_params(name)
-    typed = {}
-    for key, value in given.items():
-        if key not in declared:
-            raise InputError(f"notebook {name} has no parameter {key!r}{suggest(key, declared)}; "
-                             f"its parameters: {', '.join(declared)}")
-        typed[key] = check_type(key, value, declared[key].type_name)
-        check_value(key, typed[key], declared[key].domain)
-    merged = {k: p.default for k, p in declared.items()} | typed
-    check_order(merged)
-    return typed
+    return resolve(declared_params(name), given, notebook_path(name).stem)
 
 
 def coerce_cli_value(text: str):

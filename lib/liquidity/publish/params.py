@@ -1,5 +1,11 @@
 """Parameter checks, one place for the notebooks (their first code cell calls `check_cell()`) and the runner (before
-any kernel starts). Both read the same declaration: the notebook's `parameters` cell, parsed by papermill.
+any kernel starts). Both read the same declaration: the `parameters` cell of the notebook file, parsed as papermill
+parses it. A parameter is declared by an annotated line, `name: type = default  # help`; a plain assignment in the
+cell (`name = value`, as typed in JupyterLab or injected by papermill) sets a value and declares nothing, so a typo
+there is an error with the closest declared name, never a new parameter.
+
+In JupyterLab `use_set("name")` loads a named parameter set (notebooks/params/<notebook>/<name>.yaml) into the
+kernel, checked as `--params-set` is on the command line.
 
 Each parameter's comment is its help (papermill --help-notebook and `liquidity list` show it). A number declares
 its domain there: "Range [0, 1]" (closed), "Range (0, 100)" (open), "Range [1, inf)" ... A value outside it is an
@@ -21,16 +27,20 @@ Rules that follow names, the same in every notebook:
 """
 from __future__ import annotations
 
+import ast
 import difflib
+import json
 import math
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from ..core.dates import (RELATIVE_DATES, is_relative_date, parse_as_of, parse_date,  # noqa: F401
                           resolve_date, today)
+from ..core import paths
 from ..core.errors import InputError, suggest  # noqa: F401
 from ..data.measures import MEASURES
 from ..models.scenarios import SHAPES, parse_points
@@ -177,20 +187,22 @@ class Param:
     type_name: str
     default: object
     help: str
+    annotated: bool = True      # `name: type = ...` declares; a plain `name = ...` only sets a value
 
     @property
     def domain(self) -> Domain | None:
         return domain_from_help(self.help)
 
+    @property
+    def label(self) -> str:
+        """How the appendix names the parameter for a reader (an English message): its comment without the range."""
+        return _RANGE.sub("", self.help).strip().rstrip(".;,").strip() or self.name
 
-def parse_parameters_cell(source: str) -> dict[str, Param]:
-    """The parameters of a `parameters` cell's source (name, type, default, help), read as papermill reads them:
-    `name: type = default  # help`. Parsed with `ast` rather than papermill's translator, whose import (nbformat,
-    jsonschema) costs a second and a half in every kernel and every planning step; a test checks both agree."""
-    import ast
 
+def _assignments(source: str) -> list[Param]:
+    """Every assignment to a name in a cell's source, in order (a name may come twice)."""
     lines = source.splitlines()
-    out = {}
+    out = []
     for node in ast.parse(source).body:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             name, annotation, value = node.target.id, node.annotation, node.value
@@ -212,52 +224,215 @@ def parse_parameters_cell(source: str) -> dict[str, Param]:
                 default = ast.get_source_segment(source, value)
         tail = lines[node.end_lineno - 1][node.end_col_offset:]
         help_text = tail.split("#", 1)[1].strip() if "#" in tail else ""
-        out[name] = Param(name, type_name, default, help_text)
+        out.append(Param(name, type_name, default, help_text, annotated=annotation is not None))
     return out
 
 
-def _is_parameters_source(src: str) -> bool:
-    import ast
+def parse_parameters_cell(source: str) -> dict[str, Param]:
+    """The assignments of a `parameters` cell's source (name, type, default, help), read as papermill reads them:
+    `name: type = default  # help`. Parsed with `ast` rather than papermill's translator, whose import (nbformat,
+    jsonschema) costs a second and a half in every kernel and every planning step; a test checks both agree.
+    Plain assignments are returned too, marked `annotated=False`: `declaration()` tells the two apart."""
+    return {p.name: p for p in _assignments(source)}
 
+
+def unknown_parameter(notebook: str, name: str, declared, fix: str) -> InputError:
+    """The one error for a name a notebook does not declare: the closest declared name, else the list."""
+    hint = suggest(name, declared)
+    listing = "" if hint else f"; its parameters: {', '.join(declared)}"
+    return InputError(f"notebook {notebook} has no parameter {name!r}{hint}{listing}: {fix}")
+
+
+def declaration(source: str, notebook: str = "this notebook") -> dict[str, Param]:
+    """What a parameters cell declares: its annotated lines, each with the value the cell leaves (a later plain
+    assignment of a declared name, typed in JupyterLab, changes the value). A plain assignment of a name the cell
+    does not declare is a typo: InputError with the closest declared name."""
     try:
-        body = ast.parse(src).body
+        assignments = _assignments(source)
+    except SyntaxError as exc:
+        raise InputError(f"notebook {notebook}: its parameters cell is not valid Python (line {exc.lineno}: "
+                         f"{exc.msg}); correct the cell") from None
+    declared: dict[str, Param] = {}
+    for p in assignments:
+        if p.annotated:
+            declared[p.name] = p
+        elif p.name in declared:
+            declared[p.name] = replace(declared[p.name], default=p.default)
+        else:
+            names = [q.name for q in assignments if q.annotated]
+            raise unknown_parameter(notebook, p.name, names, "correct the name in the parameters cell")
+    return declared
+
+
+def _literal_assignments(source: str) -> list[str] | None:
+    """The names a cell assigns when it holds nothing but assignments of literal values to names (a parameters cell,
+    papermill's injected-parameters cell), else None."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return None
+    names = []
+    for node in body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            target, value = node.targets[0], node.value
+        else:
+            return None
+        try:
+            ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return None
+        names.append(target.id)
+    return names or None
+
+
+def _calls(source: str, function: str) -> bool:
+    """Whether a cell calls `function` (as `function(...)` or `module.function(...)`)."""
+    try:
+        tree = ast.parse(source)
     except SyntaxError:
         return False
-    return bool(body) and all(isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) for node in body)
+    return any(isinstance(n, ast.Call) and ((isinstance(n.func, ast.Name) and n.func.id == function) or
+                                            (isinstance(n.func, ast.Attribute) and n.func.attr == function))
+               for n in ast.walk(tree))
 
 
-def _parameters_source(namespace: dict) -> str:
-    """The kernel's parameters cell: the first executed cell made only of annotated assignments. A kernel that keeps
-    no history (nbval runs cells with store_history=False) has the names in `__annotations__`: then the cell is the
-    `parameters` cell of the notebook (in the working folder or notebooks/) that declares exactly those names."""
-    for src in namespace.get("In", []) or []:
-        if _is_parameters_source(src):
-            return src
+def stored_parameters_cell(notebook: Path) -> str | None:
+    """The source of the cell tagged `parameters` in a notebook file (read as JSON: nbformat costs a second)."""
+    try:
+        nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = cell.get("source", "")
+            return "".join(source) if isinstance(source, list) else source
+    return None
+
+
+# -- the notebook a kernel runs ---------------------------------------------------------------------------------------
+def _kernel_namespace(namespace: dict | None) -> dict:
+    if namespace is not None:
+        return namespace
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise InputError("this call works in a notebook's kernel (JupyterLab); from the command line use "
+                         "`liquidity run NOTEBOOK --params-set NAME`")
+    return shell.user_ns
+
+
+def _history(namespace: dict) -> list[str]:
+    """The cells this kernel executed, oldest first (IPython's `In`; empty when cells run without history)."""
+    return [src for src in namespace.get("In", []) or [] if isinstance(src, str) and src.strip()]
+
+
+def session_notebook(namespace: dict | None = None) -> Path | None:
+    """The notebook file a Jupyter server started this kernel for (JupyterLab sets JPY_SESSION_NAME, ipykernel
+    `__session__`): an absolute path, or one relative to the server's root."""
+    raw = (namespace or {}).get("__session__") or os.environ.get("JPY_SESSION_NAME")
+    if not raw or not str(raw).endswith(".ipynb"):
+        return None
+    raw = str(raw)
+    for candidate in (Path(raw), Path.cwd() / Path(raw).name, paths.project_root() / raw.lstrip("/")):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def notebook_in_kernel(namespace: dict) -> tuple[Path | None, str]:
+    """The notebook whose parameters cell declares this kernel's parameters, and that cell's source. In order:
+    1. the notebook JupyterLab opened this kernel for (its cell may have been edited there: the file declares);
+    2. in a papermill run, the notebook whose stored parameters cell the kernel executed as it is (papermill runs
+       the stored cell, then its injected-parameters cell);
+    3. with history but no file, the first executed cell made only of annotated assignments (a console);
+    4. without history (nbval runs cells with store_history=False), the notebook in the working folder or
+       notebooks/ that declares exactly the kernel's annotated names."""
+    history = _history(namespace)
+    session = session_notebook(namespace)
+    candidates = list(dict.fromkeys(
+        [p for p in (session,) if p is not None]
+        + sorted(p.resolve() for p in Path.cwd().glob("*.ipynb"))
+        + sorted(p.resolve() for p in paths.notebooks_dir().glob("*.ipynb"))))
+    if history:
+        if session is not None and not any(_is_injected(src) for src in history):
+            source = stored_parameters_cell(session)      # JupyterLab: the file it opened declares
+            if source:
+                return session, source
+        executed = set(history)
+        for nb in candidates:                             # papermill (a JPY_SESSION_NAME inherited is no guide)
+            source = stored_parameters_cell(nb)
+            if source and source in executed:
+                return nb, source
+        for src in history:
+            try:
+                body = ast.parse(src).body
+            except SyntaxError:
+                continue
+            if body and all(isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) for n in body):
+                return None, src
     names = set(namespace.get("__annotations__") or {})
     if names:
-        import json
-
-        from ..core.paths import notebooks_dir
-
-        for folder in dict.fromkeys([Path.cwd(), notebooks_dir()]):
-            for nb in sorted(folder.glob("*.ipynb")):
-                for cell in json.loads(nb.read_text(encoding="utf-8")).get("cells", []):
-                    src = "".join(cell.get("source", ""))
-                    if "parameters" in cell.get("metadata", {}).get("tags", []) and _is_parameters_source(src):
-                        if set(parse_parameters_cell(src)) == names:
-                            return src
+        for nb in candidates:
+            source = stored_parameters_cell(nb)
+            if source and {n for n, p in parse_parameters_cell(source).items() if p.annotated} == names:
+                return nb, source
     raise InputError("no parameters cell found in this kernel's history: run the notebook from its first cell")
+
+
+_kernel: dict = {}      # the declaration check_cell read in this kernel (the appendix names parameters by it)
+
+
+def labels() -> dict[str, str]:
+    """Parameter name -> label (an English message) of the notebook this kernel runs (after check_cell)."""
+    return {name: p.label for name, p in (_kernel.get("declared") or {}).items()}
+
+
+CHECKED_UPTO = "_liquidity_checked_upto"     # in the kernel's namespace: `In` position after the last good check
+
+
+def _executed_parameter_names(namespace: dict, declared) -> list[str]:
+    """The names the parameters cell assigned in this run, as last executed: of the cells run since the last
+    successful `check_cell()`, the last one made only of literal assignments that sets a declared parameter (the
+    parameters cell as typed in JupyterLab, or papermill's injected-parameters cell after the stored cell)."""
+    executed = [src if isinstance(src, str) else "" for src in namespace.get("In", []) or []]
+    end = len(executed) - 1 if executed and _calls(executed[-1], "check_cell") else len(executed)  # not this cell
+    start = namespace.get(CHECKED_UPTO, 0)
+    if not isinstance(start, int) or start > end:
+        start = 0
+    for src in reversed(executed[start:end]):
+        assigned = _literal_assignments(src) if src.strip() else None
+        if assigned and (set(assigned) & set(declared) or _is_injected(src)):
+            return assigned
+    return []
+
+
+def _is_injected(source: str) -> bool:
+    """Whether a cell is papermill's injected-parameters cell (literal assignments after the comment it writes)."""
+    return source.startswith("# Parameters\n") and bool(_literal_assignments(source))
+
+
+def _injected_by_papermill(namespace: dict) -> bool:
+    """Whether papermill injected this run's parameters."""
+    return any(_is_injected(src) for src in _history(namespace))
 
 
 def check_cell(namespace: dict | None = None) -> dict:
     """Check the notebook's parameters against its parameters cell, by one call and without repeating a name: reads
-    the cell (types, ranges in the comments) and the current values, and stops with one clear message. Returns the
-    parameters in the cell's order. Also sets the language of everything the note shows (`lang`)."""
-    if namespace is None:
-        from IPython import get_ipython
-
-        namespace = get_ipython().user_ns
-    declared = parse_parameters_cell(_parameters_source(namespace))
+    the declaration (types, ranges in the comments) and the current values, and stops with one clear message: a
+    name the cell assigns but the notebook does not declare (a typo, with the closest name), a bad type, a value
+    out of range, dates in the wrong order. Returns the parameters in the cell's order. Also sets the language of
+    everything the note shows (`lang`)."""
+    namespace = _kernel_namespace(namespace)
+    notebook, source = notebook_in_kernel(namespace)
+    label = notebook.stem if notebook is not None else "this notebook"
+    declared = declaration(source, label)
+    for name in _executed_parameter_names(namespace, declared):
+        if name not in declared:
+            raise unknown_parameter(label, name, declared, "correct the name in the parameters cell")
+    _kernel["declared"] = declared
     values = {}
     for name, p in declared.items():
         values[name] = check_type(name, namespace.get(name, p.default), p.type_name)
@@ -272,7 +447,80 @@ def check_cell(namespace: dict | None = None) -> dict:
             set_languages(os.environ[LANGS_VARIABLE])
         else:
             set_language(values["lang"])
+    if namespace.get("In"):
+        namespace[CHECKED_UPTO] = len(namespace["In"])
     return values
+
+
+def resolve(declared: dict[str, Param], given: dict, notebook: str,
+            fix: str = "use a declared name (see `liquidity list`)") -> dict:
+    """Check given parameters against a declaration (names with the closest valid one, types, ranges, then the
+    order of dates with the declared values for the rest); returns them typed. Raises InputError."""
+    typed = {}
+    for key, value in given.items():
+        if key not in declared:
+            raise unknown_parameter(notebook, key, declared, fix)
+        typed[key] = check_type(key, value, declared[key].type_name)
+        check_value(key, typed[key], declared[key].domain)
+    check_order({k: p.default for k, p in declared.items()} | typed)
+    return typed
+
+
+# -- named parameter sets: notebooks/params/<notebook>/<set>.yaml -------------------------------------------------------
+def read_param_file(path: Path, what: str) -> dict:
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{what} {path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{what} {path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(f"{what} {path} must be a mapping of parameter names to values")
+    # YAML reads 2025-11-17 as a date: parameters take ISO strings
+    return {str(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+
+
+def set_names(notebook: str, folder: Path | None = None) -> list[str]:
+    """The named parameter sets of a notebook (by its file's stem), in `folder` (default notebooks/params)."""
+    folder = (folder or paths.params_dir()) / notebook
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def read_set(notebook: str, paramset: str, folder: Path | None = None) -> dict:
+    sets = set_names(notebook, folder)
+    if paramset not in sets:
+        raise InputError(f"notebook {notebook} has no parameter set {paramset!r}{suggest(str(paramset), sets)}; "
+                         f"its sets: {', '.join(sets) or '(none)'} (files notebooks/params/{notebook}/<set>.yaml)")
+    return read_param_file((folder or paths.params_dir()) / notebook / f"{paramset}.yaml",
+                           f"parameter set {notebook}/{paramset}")
+
+
+def use_set(name: str, namespace: dict | None = None, **changes) -> dict:
+    """In JupyterLab: load the named parameter set of this notebook into the kernel, with `changes` on top (e.g.
+    `use_set("rebuild_2023", tga_target_bn=900.0)`), checked as the command line checks `--params-set` and `-p`.
+    Call it after the parameters cell and before `check_cell()`. Returns the values it set.
+
+    In a papermill run (the runner injected the parameters) it changes nothing: there the parameters come from the
+    run (`liquidity run NOTEBOOK --params-set NAME`), which publishing from JupyterLab fills in from this call."""
+    namespace = _kernel_namespace(namespace)
+    notebook, source = notebook_in_kernel(namespace)
+    if notebook is None or not (notebook.parent / "params" / notebook.stem).is_dir():
+        raise InputError("use_set loads the parameter sets of the suite's notebooks (notebooks/*.ipynb); open the "
+                         "notebook from notebooks/ in JupyterLab")
+    if _injected_by_papermill(namespace):
+        return {}
+    declared = declaration(source, notebook.stem)
+    values = read_set(notebook.stem, name, notebook.parent / "params") | changes
+    typed = resolve({k: replace(p, default=namespace.get(k, p.default)) for k, p in declared.items()}, values,
+                    notebook.stem, fix="give use_set a declared name")
+    namespace.update(typed)
+    shown = ", ".join(f"{k}={v!r}" for k, v in typed.items())
+    print(f"parameter set {name} of {notebook.stem}: {shown or '(the notebook defaults)'}")
+    return typed
 
 
 # -- types from the parameters cell (used by the runner before a kernel starts) ---------------------------------------

@@ -33,6 +33,9 @@ from .i18n import Text, fmt, languages, realize, speaking, tr
 
 NOTE_MIME = "application/vnd.liquidity.note+json"
 FINDINGS_MIME = "application/vnd.liquidity.findings+json"
+CAVEATS_MIME = "application/vnd.liquidity.caveats+json"
+STATEMENT_MIME = "application/vnd.liquidity.statement+json"
+CLAIM_MIMES = (FINDINGS_MIME, CAVEATS_MIME, STATEMENT_MIME)     # every text built from claims, re-checked
 I18N_MIME = "application/vnd.liquidity.i18n+json"       # the other languages' renderings of an output
 PACKAGES = ("liquidity", "pandas", "numpy", "scipy", "altair", "vl-convert-python", "papermill", "nbconvert",
             "fredapi", "ipykernel")
@@ -86,6 +89,11 @@ def split_languages(nb, lang: str):
         cells.append(cell)
     nb["cells"] = cells
     return nb
+
+
+def interval(low, high, digits: int = 2) -> Text:
+    """An interval in a table cell: "1.20 – 3.40" (numbers in the reader's conventions)."""
+    return tr("{low} – {high}", low=fmt.num(low, digits), high=fmt.num(high, digits))
 
 
 def markdown(text: str) -> str:
@@ -280,9 +288,9 @@ def decisions(ds, recent: int = 6) -> tuple[list[str], list[str]]:
     ev = load_events().set_index("id")
     rows = []
     for i in known[-recent:]:
-        rows.append(_decision_row(ev.loc[i], tr("known at as_of")))
+        rows.append(_decision_row(ev.loc[i], tr("known on the as-of date")))
     for i in after:
-        rows.append(_decision_row(ev.loc[i], tr("after as_of: with hindsight")))
+        rows.append(_decision_row(ev.loc[i], tr("after the as-of date: with hindsight")))
     cut = _as_of_text(ds)
     if ds.as_of is None:        # the latest data: every decision to their end is known, none comes with hindsight
         show(tr("**Policy decisions.** On the latest data a projection uses every decision announced to the end of "
@@ -306,16 +314,83 @@ def _decision_row(e, status: str) -> dict:
             tr("decision"): tr(e["label"]), tr("status"): status}
 
 
+def crossing_text(cr) -> Text:
+    """A table cell for a projected path against a threshold (models.scenarios.Crossing)."""
+    if cr.kind == "already":
+        text = tr("already below since {date}", date=fmt.date(cr.date))
+        return text + tr(", back above it on {date} in the scenario", date=fmt.date(cr.back)) if cr.back is not None \
+            else text
+    if cr.kind == "first":
+        return tr("first below on {date}", date=fmt.date(cr.date))
+    return tr("not crossed")
+
+
 # -- findings, caveats, appendix ----------------------------------------------------------------------------------------
-def findings(sentences: list[str]) -> None:
-    """The key findings: 3-5 sentences whose numbers come from the computation. Displayed as a list and recorded
-    (FINDINGS_MIME) so that tests recompute each number."""
+_NOTE_CLAIMS: dict = {}      # claim id -> (claim, English clause): what this note asserted, for its sidecar
+
+
+def findings(items: list) -> None:
+    """The key findings: 3-5 bullets, each built from structured claims (models.findings) and rendered by the
+    template of each claim's kind (publish.findings) in every language of the run. Displayed as a list; recorded
+    per language (FINDINGS_MIME: sentence and clauses with their claim ids) and, as claims, in the sidecar
+    (`findings`), where the publish check re-checks them."""
+    _claims_out(items, FINDINGS_MIME)
+
+
+def caveats(items: list) -> None:
+    """Caveat sentences that carry numbers: built from claims like the findings, shown as a list, re-checked too."""
+    _claims_out(items, CAVEATS_MIME)
+
+
+def statement(items: list) -> None:
+    """Sentences with numbers inside a section (a track record, a scenario's end point): built from claims, shown
+    as a paragraph, re-checked like the findings."""
+    _claims_out(items, STATEMENT_MIME, as_list=False)
+
+
+def _claims_out(items: list, mime: str, as_list: bool = True) -> None:
+    from ..models.findings import flatten
+    from .findings import bullets, clause
+
+    if items and all(isinstance(x, str) for x in items):      # sentences not yet built from claims
+        emit(lambda lang: {"text/markdown": markdown("\n".join(f"- {realize(x, lang)}" for x in items)),
+                           "text/plain": "\n".join(str(realize(x, lang)) for x in items),
+                           mime: [{"text": str(realize(x, lang)), "clauses": []} for x in items]})
+        return
+    for c in flatten(items):
+        with speaking("en"):
+            _NOTE_CLAIMS[c.id] = (c, str(realize(clause(c), "en")))
+
     def render(lang):
-        local = [str(realize(x, lang)) for x in sentences]
-        text = "\n".join(f"- {x}" for x in local)
-        return {"text/markdown": markdown(text), "text/plain": text, FINDINGS_MIME: local}
+        local = bullets(items)
+        text = "\n".join(f"- {b['text']}" for b in local) if as_list else " ".join(b["text"] for b in local)
+        return {"text/markdown": markdown(text), "text/plain": text, mime: local}
 
     emit(render)
+
+
+def recorded_claims() -> list[dict]:
+    """The claims this note made (findings and caveats), in the sidecar's form."""
+    return [c.as_dict(text) for c, text in _NOTE_CLAIMS.values()]
+
+
+def parameter_value(v):
+    """A parameter's value as the appendix shows it: dates and numbers in the reader's conventions."""
+    import json as _json
+    import re as _re
+
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return tr("yes") if v else tr("no")
+    if isinstance(v, (int, float)):
+        return fmt.num(v, 0 if float(v).is_integer() else 4).rstrip("0").rstrip(".") if not float(v).is_integer() \
+            else fmt.num(v, 0)
+    if isinstance(v, str) and _re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+        return fmt.date(v)
+    if v == "latest":
+        return tr("latest")
+    return v if isinstance(v, str) else _json.dumps(v, ensure_ascii=False, default=str)
 
 
 def git_commit() -> str:
@@ -354,8 +429,12 @@ def appendix(ds, parameters: dict) -> None:
         prov.columns = [tr(c) for c in prov.columns]
     # captions, not separate lines of text: a caption stays on the page of its table
     table(prov, caption=tr("Series used"))
-    shown = {k: (Text(lambda lang: repr(lang)) if k == "lang" else repr(v)) for k, v in parameters.items()}
-    table(pd.DataFrame({tr("parameter"): list(shown), tr("value"): list(shown.values())}), caption=tr("Parameters"))
+    from .params import labels
+
+    names = labels()
+    rows = {tr(names.get(k, k)): (Text(lambda lang: lang) if k == "lang" else parameter_value(v))
+            for k, v in parameters.items()}
+    table(pd.DataFrame({tr("parameter"): list(rows), tr("value"): list(rows.values())}), caption=tr("Parameters"))
     env = {tr("run at (UTC)"): datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), "git commit": git_commit(),
            tr("language"): Text(lambda lang: lang), **versions()}
     table(pd.DataFrame({tr("item"): list(env), tr("version"): list(env.values())}), caption=tr("Environment"))
@@ -392,17 +471,19 @@ def scorecard_sidecar(as_of_label: str) -> tuple[dict, str] | tuple[None, None]:
 
 def scorecard_line(ds, engine: str, target: str, weeks: int | None = None) -> dict:
     """Quote the walk-forward track record of the engine a note uses (read from the scorecard's sidecar with the
-    note's as_of, never typed): the horizon nearest below `weeks` (the middle one when None). Shows one sentence and
-    returns the quoted values for the note's sidecar (None where no scorecard was found)."""
-    from ..models.scorecard import QUOTED, TARGET_TITLES, verdict
+    note's as_of, never typed): the horizon nearest below `weeks` (the middle one when None). Shows one statement
+    built from claims (re-checked at publish against the values returned here, which go into the note's sidecar)
+    and returns them (None where no scorecard was found)."""
+    from ..models import findings as F
+    from ..models.scorecard import QUOTED, TARGET_TITLES
 
     values, stem = scorecard_sidecar(ds.as_of_label)
     out = {"scorecard_set": stem, "scorecard_horizon": None, "scorecard_mae_ratio_rw": None,
-           "scorecard_dm_p": None, "scorecard_origins": None}
+           "scorecard_dm_p": None, "scorecard_origins": None, "scorecard_mae": None, "scorecard_rw_mae": None}
     if values is None:
-        show(tr("**Track record.** No forecast scorecard as of {as_of} was found in this run or the last published "
-                "one, so this note cannot say how {engine} has done; `liquidity run scorecard` adds it.",
-                as_of=_as_of_text(ds), engine=tr(QUOTED[engine])))
+        show(tr("**Track record.** No forecast scorecard as of {as_of} exists in this run or the last published "
+                "one, so this note cannot say how {engine} has done.", as_of=_as_of_text(ds),
+                engine=tr(QUOTED[engine])))
         return out
     horizons = sorted(values.get("horizons") or [])
     below = [h for h in horizons if weeks is not None and h <= weeks]
@@ -410,14 +491,23 @@ def scorecard_line(ds, engine: str, target: str, weeks: int | None = None) -> di
     key = f"{engine}_{target}_h{h}"
     ratio, p, mae = values.get(f"{key}_mae_ratio_rw"), values.get(f"{key}_dm_p"), values.get(f"{key}_mae")
     rw = values.get(f"rw_{target}_h{h}_mae")
-    amount = (lambda v: fmt.bp(v, digits=2)) if target == "spread" else fmt.bn
-    words = {"better": tr("better than the random walk"), "worse": tr("worse than the random walk"),
-             "no different": tr("not distinguishable from the random walk")}[verdict(ratio, p)]
-    show(tr("**Track record** (forecast scorecard `{set}`, {n} origins from {first} to {last}, each with only what "
-            "was known then): {h} weeks ahead {engine} missed {target} by {mae} on average, against {rw} for the "
-            "random walk (ratio {ratio}, {p}): {verdict}.", set=stem, n=values.get("origins"),
-            first=fmt.date(values.get("first_origin")), last=fmt.date(values.get("last_origin")), h=h,
-            engine=tr(QUOTED[engine]), target=tr(TARGET_TITLES[target]), mae=amount(mae), rw=amount(rw),
-            ratio=fmt.num(ratio, 2), p=fmt.p(p), verdict=words))
-    return {"scorecard_set": stem, "scorecard_horizon": h, "scorecard_mae_ratio_rw": ratio, "scorecard_dm_p": p,
-            "scorecard_origins": values.get("origins")}
+    out = {"scorecard_set": stem, "scorecard_horizon": h, "scorecard_mae_ratio_rw": ratio, "scorecard_dm_p": p,
+           "scorecard_origins": values.get("origins"), "scorecard_mae": mae, "scorecard_rw_mae": rw}
+    unit = "bp" if target == "spread" else "bn"
+    first, last = values.get("first_origin"), values.get("last_origin")
+    show(tr("**Track record** (the forecast scorecard: {n} origins from {first} to {last}, each using only what was "
+            "known then):", n=values.get("origins"), first=fmt.date(first), last=fmt.date(last)))
+    claims = []
+    if mae is not None and rw is not None:
+        labels = {"engine": QUOTED[engine], "target": TARGET_TITLES[target], "h": h}
+        claims.append(F.finding(
+            F.model_value("track_mae", "the average miss of {engine} on {target}, {h} weeks ahead", mae, unit,
+                          model="the forecast scorecard", output="scorecard_mae", label_values=labels, digits=None),
+            F.model_value("track_rw", "the random walk's average miss, {h} weeks ahead", rw, unit,
+                          model="the forecast scorecard", output="scorecard_rw_mae", label_values={"h": h})))
+    if ratio is not None:
+        claims.append(F.finding(F.test("track_test", "the ratio of the two", ratio, p, better_below=1.0,
+                                       output="scorecard_mae_ratio_rw", p_output="scorecard_dm_p")))
+    if claims:
+        statement(claims)
+    return out

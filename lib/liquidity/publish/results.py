@@ -38,10 +38,13 @@ def jsonable(value):
 
 
 def record(values: dict, title: str = "Headline numbers (results sidecar)") -> None:
-    """Display the values and attach them for the runner (`extract`); the export leaves them out of the note."""
+    """Display the values and attach them for the runner (`extract`); the export leaves them out of the note. The
+    claims the note's findings and caveats made (report.findings) go with them under `findings`."""
     from IPython.display import display
 
-    data = jsonable(values)
+    from .report import recorded_claims
+
+    data = jsonable({**values, "findings": recorded_claims()})
     rows = "".join(f"<tr><td><code>{html.escape(k)}</code></td><td>{html.escape(_show(v))}</td></tr>"
                    for k, v in data.items())
     table = (f"<p><b>{html.escape(title)}</b></p><table><thead><tr><th>name</th><th>value</th></tr></thead>"

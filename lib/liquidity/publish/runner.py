@@ -326,11 +326,13 @@ def execute_tasks(tasks: list[Task], task_dir: str, formats: list[str], options:
     out_dir = Path(task_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     first = tasks[0]
-    executed = out_dir / f".{first.stem}.{os.getpid()}.executed.ipynb"     # the one execution, split below
     error = ""
-    try:
-        import tempfile
+    import tempfile
 
+    # the one execution goes to a private folder outside the run (a killed task leaves nothing in it), split below
+    scratch = tempfile.TemporaryDirectory(prefix="liquidity-execution-")
+    executed = Path(scratch.name) / f"{first.stem}.ipynb"
+    try:
         from jupyter_client.manager import KernelManager
 
         # IPC transport: the kernel talks over local sockets in a private folder, never TCP (nothing to eavesdrop on,
@@ -354,7 +356,12 @@ def execute_tasks(tasks: list[Task], task_dir: str, formats: list[str], options:
         os.environ.pop(LANGS_VARIABLE, None)
     seconds = round(time.monotonic() - started, 2)
     master = nbformat.read(str(executed), as_version=4) if executed.is_file() else None
-    executed.unlink(missing_ok=True)
+    scratch.cleanup()
+    if master is not None and not error:
+        problems = check_findings(master, [t.lang for t in tasks])
+        if problems:
+            error = redact("findings check failed: " + "; ".join(problems[:5]) +
+                           (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""))
     records = []
     for task in tasks:
         record = {"notebook": task.notebook, "paramset": task.paramset, "lang": task.lang, "key": task.key,
@@ -392,6 +399,25 @@ def execute_tasks(tasks: list[Task], task_dir: str, formats: list[str], options:
     for record in records:      # one execution: its time, the exports of every language included, is each note's
         record["seconds"], record["execution_seconds"] = round(time.monotonic() - started, 2), seconds
     return records
+
+
+def check_findings(master, langs: list[str]) -> list[str]:
+    """Re-check an executed note's findings before it is published (publish.findings.check_note): data claims by the
+    claims engine on this run's data, model claims against the sidecar, every language's text against its claims."""
+    from .findings import check_note
+    from .report import CLAIM_MIMES, split_languages
+    from .results import extract
+
+    sidecar = extract(master) or {}
+    by_lang = {}
+    for lang in langs:
+        nb = split_languages(master, lang)
+        by_lang[lang] = [b for cell in nb.cells for out in cell.get("outputs", []) if cell.cell_type == "code"
+                         for mime in CLAIM_MIMES for b in (out.get("data") or {}).get(mime, [])]
+    try:
+        return check_note(sidecar.get("findings", []), sidecar, by_lang)
+    except Exception as exc:    # a check that cannot run is a failed check, never a pass
+        return [redact(f"the check could not run: {type(exc).__name__}: {exc}")]
 
 
 def _reuse(task: Task, fp: str, prev: dict | None, previous: Path | None, tmp_dir: Path, force: bool) -> dict | None:
