@@ -187,7 +187,7 @@ def test_a_2019_monitor_names_its_era_and_shows_today_s_thresholds_for_compariso
     def before_decisions(lang):
         html = published.path("monitor", "sept_2019", lang, "html").read_text(encoding="utf-8")
         text = re.sub(r"\s+", " ", BeautifulSoup(html, "html.parser").get_text(" "))
-        return text[:text.index("5. What was known" if lang == "en" else "5. 截至观察日已知的决定")]
+        return text[:text.index("5. What was known" if lang == "en" else "5. 观察日已知的政策决定")]
 
     en, zh = before_decisions("en"), before_decisions("zh")
     assert "IOER" in en and "IORB" not in en
