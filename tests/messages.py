@@ -65,6 +65,7 @@ def data_messages() -> set[str]:
     out = {m.title for m in MEASURES.values()} | {m.concept for m in MEASURES.values()}
     out |= set(load_events()["label"]) | set(KIND_LABELS.values()) | set(SOURCE_NAMES.values())
     out |= {info.title for info in load_catalog()} | set(REASONS.values())
+    out |= {t.title for t in load_catalog().tables.values()} | {"statements known on the as-of date"}
     from liquidity.models.scorecard import QUOTED, TARGET_TITLES
     from liquidity.publish.charts import AXIS_TITLES
 
@@ -74,7 +75,11 @@ def data_messages() -> set[str]:
     from liquidity.data.measures import MEASURES as _M
     from liquidity.publish.findings import NAMES, VERDICTS, WHO, era_title
 
+    from liquidity.publish import scorecard_report
     from liquidity.publish.curve_report import WHY_NOT_LOCATED
+
+    out |= set(scorecard_report.ENGINES.values()) | set(scorecard_report.TARGETS.values()) | \
+        set(scorecard_report.LEGS.values())
 
     out |= set(VERDICTS.values()) | set(WHO) | set(NAMES.values()) | set(WHY_NOT_LOCATED.values())
     out |= {era_title(m, "2019-09-17", name=n) for m in _M for n in (True, False)}

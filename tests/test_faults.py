@@ -221,7 +221,7 @@ def test_stale_series_reach_status_manifest_and_every_affected_note(fake, monkey
         assert sidecar["stale"] == ["WRESBAL"], note
     from liquidity.data.catalog import load_catalog
 
-    n = len(load_catalog().ids())                               # every catalog series was tried, one failed
+    n = len(load_catalog().ids()) + len(load_catalog().tables)  # every series and table was tried, one failed
     assert f"data update: {n} series, 1 failed ['WRESBAL']" in (out / "refresh.log").read_text()
 
 

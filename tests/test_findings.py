@@ -30,8 +30,7 @@ CLAIMS = [
     F.count("cnt", "srf_usage", "above", 10.0, 4, 20, "2025-10-20", "2025-11-17"),
     F.crossing("crs", "reserves", "below", 3000, "2025-10-01", "2025-01-01", "2025-11-12"),
     F.test("tst", "the ratio of the two", 0.82, 0.03, better_below=1.0),
-    F.projection("prj", "reserves", 2950.0, "2025-12-31", 2850.0, 3050.0, 0.9, model="the balance-sheet identity "
-                 "projection"),
+    F.projection("prj", "reserves", 2950.0, "2025-12-31", 2850.0, 3050.0, 0.9, model="the balance-sheet engine"),
     F.assumption("asm", "the share of each TGA move taken from ON RRP", 0.25, "ratio", start="2026-05-01"),
 ]
 
@@ -47,8 +46,8 @@ def test_every_kind_renders_its_numbers_and_dates_in_both_languages(claim):
 def test_provenance_reads_in_words():
     en = _both(F.assumption("a", "the share of each TGA move taken from ON RRP", 0.25, "ratio", start="2026-05-01"))[0]
     assert en == "we assume the share of each TGA move taken from ON RRP of 0.25 from 1 May 2026"
-    en = _both(F.projection("p", "reserves", 2950.0, "2025-12-31", model="the balance-sheet identity projection"))[0]
-    assert en.startswith("the balance-sheet identity projection puts reserves at $2.95tn on 31 Dec 2025")
+    en = _both(F.projection("p", "reserves", 2950.0, "2025-12-31", model="the balance-sheet engine"))[0]
+    assert en.startswith("the balance-sheet engine puts reserves at $2.95tn on 31 Dec 2025")
     event = {"label": "QT2 UST cap $5bn", "source": "FOMC, 19 Mar 2025", "kind": "qt",
              "announced": pd.Timestamp("2025-03-19"), "date": pd.Timestamp("2025-04-01")}
     en, zh = _both(F.decision("d", event))
@@ -149,7 +148,7 @@ def test_a_deliberately_wrong_template_fails_the_publish_check(monkeypatch, mirr
 def test_the_publish_check_recomputes_data_claims_and_compares_model_claims(mirrored):
     right = F.level("res", "reserves", 2848.021, "2025-10-29")
     wrong = F.change("chg", "reserves", "2025-10-22", "2025-10-29", -50.0)        # the data say -85.016
-    model = F.projection("prj", "reserves", 2950.0, "2025-12-31", model="the balance-sheet identity projection",
+    model = F.projection("prj", "reserves", 2950.0, "2025-12-31", model="the balance-sheet engine",
                          output="projected_reserves_end_bn")
     recorded = [c.as_dict() for c in (right, wrong, model)]
     problems = R.check_note(recorded, {"as_of": "latest", "projected_reserves_end_bn": 2900.0}, {})

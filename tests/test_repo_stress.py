@@ -155,7 +155,9 @@ def test_repo_stress_parameter_sets_record_values_from_the_mirror(published):
     assert nov["curve_b_ci_low"] <= nov["curve_b_bp"] <= nov["curve_b_ci_high"]     # intervals promised, given
     assert nov["curve_c_ci_low"] <= nov["curve_c"] <= nov["curve_c_ci_high"]
     assert nov["elasticity_ci_low"] <= nov["elasticity_bp_per_pp"] <= nov["elasticity_ci_high"]
-    assert nov["scenario_reserves_bn"] == pytest.approx(2855.03 - 300.0)
+    # the reserves scenario is the balance-sheet engine's baseline 13 weeks ahead (the path every note records)
+    assert nov["scenario_source"] == "baseline" and len(nov["baseline_path"]) == 52
+    assert nov["scenario_reserves_bn"] == nov["baseline_path"][12]["reserves_bn"]
     assert nov["scenario_spread_ci_low"] <= nov["scenario_spread_bp"] <= nov["scenario_spread_ci_high"]
     assert 0 <= nov["stress_score"] <= 100 and nov["oos_mean_abs_error_bp"] < 10
     # the light for SOFR - IORB follows the value as shown (one decimal): 9.9 is under the 10bp alert
@@ -223,13 +225,15 @@ def test_repo_stress_findings_are_claims_that_say_what_the_series_say(published,
     for cid, key in (("kink", "kink_reserves_gdp_pct"), ("stress_score", "stress_score"),
                      ("scenario_spread", "scenario_spread_bp")):
         assert c[cid]["provenance"] == "model" and c[cid]["model"] and c[cid]["value"] == pytest.approx(nov[key])
-    assert c["scenario_drain"]["provenance"] == "assumption" and c["scenario_drain"]["value"] == 300.0
-    assert c["reserves_now"]["expect"] == pytest.approx(2855.03) and c["reserves_now"]["date"] == "2025-11-12"
+    # the scenario's reserves: the balance-sheet engine's baseline 13 weeks ahead, a model's projection with its band
+    assert (c["scenario_reserves"]["kind"], c["scenario_reserves"]["model"]) == ("projection", "the balance-sheet engine")
+    assert c["scenario_reserves"]["value"] == pytest.approx(nov["scenario_reserves_bn"])
+    assert c["scenario_reserves"]["date"] == nov["baseline_path"][12]["date"]
     f = [plain(x) for x in published.findings("repo_stress", "as_of_2025_11_17")]
     assert "SOFR - IORB peaked at 32bp on 31 Oct 2025, the highest between 1 Jan 2025 and 14 Nov 2025" in \
         sentence(f, "peaked at 32bp")
     assert "on 27 of the 32 days with data from 1 Oct 2025 to 17 Nov 2025" in sentence(f, "SRF take-up")
-    assert "we assume a drain of reserves of $300bn" in sentence(f, "we assume")
+    assert "the balance-sheet engine puts reserves at" in sentence(f, "the balance-sheet engine puts reserves at")
 
     # the newest data: the SRF record starts with the facility, whatever the first date the charts show
     d = published.claims("repo_stress", "default")

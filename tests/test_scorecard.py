@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from liquidity.core.errors import InputError
+from liquidity.models import engine
 from liquidity.models import scorecard as sc
 from notes import plain, sentence
 
@@ -112,12 +113,45 @@ def test_origins_are_wednesdays_every_step_weeks_and_settings_are_checked():
 
 
 def test_sidecar_names_every_engine_target_horizon_and_metric():
-    scores = pd.DataFrame([{"engine": "identity_a", "target": "reserves", "horizon": 8, "n": 40, "mae": 1.0,
+    scores = pd.DataFrame([{"engine": "balance_sheet", "target": "reserves", "horizon": 8, "n": 40, "mae": 1.0,
                             "rmse": 2.0, "bias": -0.5, "mae_ratio_rw": 0.9, "dm_stat": -1.0, "dm_p": 0.3,
-                            "coverage": None}])
-    assert sc.sidecar(scores) == {"identity_a_reserves_h8_mae": 1.0, "identity_a_reserves_h8_rmse": 2.0,
-                                  "identity_a_reserves_h8_bias": -0.5, "identity_a_reserves_h8_mae_ratio_rw": 0.9,
-                                  "identity_a_reserves_h8_dm_p": 0.3, "identity_a_reserves_h8_coverage": None}
+                            "coverage": 0.88}])
+    assert sc.sidecar(scores) == {"balance_sheet_reserves_h8_mae": 1.0, "balance_sheet_reserves_h8_rmse": 2.0,
+                                  "balance_sheet_reserves_h8_bias": -0.5, "balance_sheet_reserves_h8_mae_ratio_rw": 0.9,
+                                  "balance_sheet_reserves_h8_dm_p": 0.3, "balance_sheet_reserves_h8_coverage": 0.88}
+
+
+def test_the_reserves_miss_splits_into_legs_that_add_up():
+    rows = []
+    for origin, errs in ((pd.Timestamp("2024-01-03"), {"reserves": -30.0, "fed_assets": 10.0, "tga": 25.0, "rrp": 5.0}),
+                         (pd.Timestamp("2024-01-31"), {"reserves": 12.0, "fed_assets": 2.0, "tga": -8.0, "rrp": -1.0})):
+        for target, e in errs.items():
+            rows.append({"origin": origin, "horizon": 4, "target_date": origin + pd.Timedelta(weeks=3),
+                         "engine": "balance_sheet", "target": target, "error": e})
+    contrib = sc.leg_contributions(pd.DataFrame(rows)).set_index("origin")
+    first = contrib.loc["2024-01-03"]
+    # reserves = assets - TGA - ON RRP - rest: a TGA forecast 25 too high is reserves 25 too low
+    assert (first["fed_assets"], first["tga"], first["rrp"], first["rest"]) == (10.0, -25.0, -5.0, -10.0)
+    assert (contrib[list(sc.LEG_PARTS)].sum(axis=1) - contrib["reserves"]).abs().max() < 1e-12
+    lim = sc.limiting_legs(contrib.reset_index()).iloc[0]
+    assert lim["order"][0] == "tga" and lim["tga"] == pytest.approx((25 + 8) / 2)
+
+
+def test_the_scorecard_band_uses_only_errors_published_before_each_origin(ds, monkeypatch, tmp_path):
+    """Each scored origin's band is built from history errors whose outcome week is at or before its base week."""
+    monkeypatch.setattr(engine, "history_folder", lambda: tmp_path / "engine")
+    grid = engine.history_origins("2026-05-01")[-30:]
+    monkeypatch.setattr(engine, "history_origins", lambda end, settings=engine.SETTINGS: grid)
+    seen = []
+    real = engine.band_quantiles
+    monkeypatch.setattr(engine, "band_quantiles",
+                        lambda errors, *a, **k: seen.append(errors["target_date"].max()) or real(errors, *a, **k))
+    origins = grid[-3:]
+    forecasts, _ = sc.walk_forward(ds, origins, sc.Settings())
+    bases = forecasts[forecasts["engine"] == "balance_sheet"].groupby("origin")["base"].first()
+    assert len(seen) == 3 and all(latest <= base for latest, base in zip(seen, bases))
+    band = forecasts[(forecasts["engine"] == "balance_sheet") & (forecasts["target"] == "reserves")]
+    assert band[["low", "high"]].notna().all().all() and (band["low"] < band["high"]).all()
 
 
 # -- on the mirror ------------------------------------------------------------------------------------------------------
@@ -141,14 +175,25 @@ def test_an_origin_sees_only_what_was_published_and_decided_by_then(ds):
     assert view.series("WRESBAL").index.max() < ds.series("WRESBAL").index.max()
 
     truth = sc.outcomes(ds)
-    result = sc.run_origin(view, origin, truth, sc.Settings())
+    proj = engine.run_origin(ds, origin, 13)
+    fc = engine.forecasts_of(proj, origin)
+    result = sc.run_origin(view, origin, truth, sc.Settings(), fc)
     rows = pd.DataFrame(result.rows)
-    assert set(rows["engine"]) >= {"identity_a", "identity_b", "qt", "rw", "drift", "seasonal"}
+    assert set(rows["engine"]) >= {"balance_sheet", "treasury_target", "previous_identity_a", "previous_identity_b",
+                                   "rw", "drift", "seasonal"}
+    assert set(rows[rows["engine"] == "balance_sheet"]["target"]) == set(sc.ENGINE_TARGETS)
     assert (rows["base"] <= pd.Timestamp("2025-11-05")).all()
-    a8 = rows[(rows["engine"] == "identity_a") & (rows["horizon"] == 8)].iloc[0]
+    a8 = rows[(rows["engine"] == "previous_identity_a") & (rows["horizon"] == 8)].iloc[0]
     assert a8["target_date"] == pd.Timestamp("2025-12-31") and a8["low"] < a8["forecast"] < a8["high"]
-    # engine A's TGA goes to the Treasury's $850bn end-2025 target announced on 3 Nov
+    # the previous engine's TGA goes to the Treasury's $850bn end-2025 target announced on 3 Nov
     assert result.tga_rule.startswith("Treasury target 850 on 2025-12-31")
+    # the literal Treasury target: $850bn on 31 Dec 2025 itself (a Wednesday), 8 weeks after the base week
+    t8 = rows[(rows["engine"] == "treasury_target") & (rows["horizon"] == 8)].iloc[0]
+    assert t8["forecast"] == pytest.approx(850.0)
+    # the engine's reserves are its own identity: assets - TGA - ON RRP - currency - other
+    e8 = {r.target: r.forecast for r in rows[(rows["engine"] == "balance_sheet") & (rows["horizon"] == 8)].itertuples()}
+    f = proj.frame.loc["2025-12-31"]
+    assert e8["reserves"] == pytest.approx(f["assets"] - f["tga"] - f["rrp"] - f["currency"] - f["other"])
 
 
 @pytest.mark.notebook
@@ -156,33 +201,44 @@ def test_scorecard_sidecars_carry_every_key_and_the_findings_quote_them(publishe
     d = published.results("scorecard", "default")
     assert d["horizons"] == [4, 8, 13] and d["origins"] >= 50 and d["first_origin"] == "2022-06-01"
     for h in (4, 8, 13):
-        for engine, targets in sc.ENGINES.items():
+        for name, targets in sc.ENGINES.items():
             for target in targets:
                 for metric in sc.METRICS:
-                    assert f"{engine}_{target}_h{h}_{metric}" in d, (engine, target, h, metric)
+                    assert f"{name}_{target}_h{h}_{metric}" in d, (name, target, h, metric)
         for bench in ("rw", "drift"):
             for target in sc.TARGETS:
                 assert d[f"{bench}_{target}_h{h}_mae"] is not None
         assert d[f"seasonal_reserves_h{h}_mae"] is not None
         # the ratio is the engine's MAE over the random walk's on the same origins
-        ratio = d[f"identity_a_reserves_h{h}_mae"] / d[f"rw_reserves_h{h}_mae"]
-        assert d[f"identity_a_reserves_h{h}_mae_ratio_rw"] == pytest.approx(ratio, rel=1e-4)
-        assert d[f"qt_fed_assets_h{h}_coverage"] is None          # the QT engine states no band
-        assert 0 <= d[f"identity_a_reserves_h{h}_coverage"] <= 1
-    assert d["qt_fed_assets_h8_mae_ratio_rw"] < 1 and d["qt_fed_assets_h8_dm_p"] < 0.05
+        ratio = d[f"balance_sheet_reserves_h{h}_mae"] / d[f"rw_reserves_h{h}_mae"]
+        assert d[f"balance_sheet_reserves_h{h}_mae_ratio_rw"] == pytest.approx(ratio, rel=1e-4)
+        assert d[f"balance_sheet_fed_assets_h{h}_coverage"] is None       # a band for reserves only
+        assert 0 <= d[f"balance_sheet_reserves_h{h}_coverage"] <= 1
+        assert d[f"treasury_target_tga_h{h}_mae_ratio_rw"] > 0 and d[f"balance_sheet_reserves_h{h}_dm_p"] is not None
+        # the reserves miss split by leg: each leg's mean absolute contribution
+        assert all(d[f"balance_sheet_reserves_h{h}_limit_{leg}_bn"] >= 0 for leg in sc.LEG_PARTS)
+    assert d["band_level"] == 0.9 and d["significance"] == 0.05
+    assert d["balance_sheet_fed_assets_h8_mae_ratio_rw"] < 1 and d["balance_sheet_fed_assets_h8_dm_p"] < 0.05
+    assert d["origins_with_treasury_target"] + d["origins_debt_limit_binding"] <= d["origins"]
 
     findings = [plain(s) for s in published.findings("scorecard", "default")]
-    first = sentence(findings, "at 8 weeks the reserves engine")
+    first = sentence(findings, "at 8 weeks the balance-sheet engine")
     mae, rw = re.search(r"MAE of \$(\d+)bn against \$(\d+)bn", first).groups()
-    assert int(mae) == round(d["identity_a_reserves_h8_mae"]) and int(rw) == round(d["rw_reserves_h8_mae"])
+    assert int(mae) == round(d["balance_sheet_reserves_h8_mae"]) and int(rw) == round(d["rw_reserves_h8_mae"])
     for h in (4, 8, 13):
         ratio, p, word = re.search(rf"(\d\.\d\d) at {h} weeks \(p ([<=] [\d.]+), ([a-z ]+)\)", first).groups()
-        assert float(ratio) == pytest.approx(d[f"identity_a_reserves_h{h}_mae_ratio_rw"], abs=0.005)
-        assert word == sc.verdict(d[f"identity_a_reserves_h{h}_mae_ratio_rw"], d[f"identity_a_reserves_h{h}_dm_p"])
+        assert float(ratio) == pytest.approx(d[f"balance_sheet_reserves_h{h}_mae_ratio_rw"], abs=0.005)
+        assert word == sc.verdict(d[f"balance_sheet_reserves_h{h}_mae_ratio_rw"],
+                                  d[f"balance_sheet_reserves_h{h}_dm_p"])
     cover = sentence(findings, "band held the outcome")
     shares = [int(x) for x in re.findall(r"(\d+)%", cover.split("against")[0])]
-    assert shares == [round(100 * d[f"identity_a_reserves_h{h}_coverage"]) for h in (4, 8, 13)]
-    assert ("too narrow" in cover) == (max(shares) < 90)
+    assert shares == [round(100 * d[f"balance_sheet_reserves_h{h}_coverage"]) for h in (4, 8, 13)]
+    within = max(abs(d[f"balance_sheet_reserves_h{h}_coverage"] - 0.9) for h in (4, 8, 13)) <= 0.05
+    assert ("within 5 points at every horizon" in cover) == within
+    limit = sentence(findings, "the largest part of the reserves miss comes from")
+    order = sorted(sc.LEG_PARTS, key=lambda leg: d[f"balance_sheet_reserves_h8_limit_{leg}_bn"], reverse=True)
+    names = {"fed_assets": "Fed assets", "tga": "TGA", "rrp": "ON RRP", "rest": "currency and other"}
+    assert limit.index(names[order[0]]) < limit.index(names[order[1]])
 
 
 @pytest.mark.notebook
@@ -194,8 +250,8 @@ def test_the_as_of_scorecard_uses_no_origin_or_outcome_after_its_date_and_the_no
     q = published.results("scorecard", "qt2_only")
     assert q["last_origin"] <= "2025-11-26" and q["origins"] < published.results("scorecard", "default")["origins"]
     # the scenario notes as of that day quote this set, never typed numbers
-    for notebook, key in (("tga_drain", "identity_a_reserves"), ("stealth_qe", "identity_a_reserves"),
-                          ("qt_path", "qt_fed_assets"), ("repo_stress", "curve_engine_spread")):
+    for notebook, key in (("tga_drain", "balance_sheet_reserves"), ("stealth_qe", "balance_sheet_reserves"),
+                          ("qt_path", "balance_sheet_fed_assets"), ("repo_stress", "curve_engine_spread")):
         note = published.results(notebook, "as_of_2025_11_17")
         h = note["scorecard_horizon"]
         assert note["scorecard_set"] == "as_of_2025_11_17" and h in d["horizons"], notebook

@@ -83,23 +83,6 @@ def test_the_drivers_are_the_decisions_that_buy_or_reinvest_inside_the_window():
     assert qe.purchases == ("qe_pace_2020_12",) and qe.ids() == ["qe_pace_2020_12", "qt1_end"]
 
 
-def test_purchases_are_the_whole_move_in_fed_assets_when_nothing_runs_off():
-    from liquidity.models import stealth
-    from liquidity.models.qt import Anchor
-
-    weeks = scenarios.wednesdays("2025-11-12", "2026-02-25")
-    start = scenarios.Start(pd.Timestamp("2025-11-12"), 2850.0, 6580.0, 950.0, 0.0)
-    anchor = Anchor(pd.Period("2025-10"), pd.Timestamp("2025-11-05"), 4200.0, 2000.0, 6580.0)
-    spec = scenarios.QtSpec(caps=[], mbs_paydown_rate=0.0, purchases=[scenarios.Schedule(pd.Period("2025-12"), None,
-                                                                                          40.0)])
-    tga = pd.Series(950.0, index=weeks)
-    path, bought = stealth.scenario_path(spec, start, anchor, tga, 5, rrp_offset=0.0, rrp_floor=0.0,
-                                         currency_per_week=0.0, residual_sd=0.0, level=0.9)
-    assert path["fed_assets"].iloc[-1] - start.fed_assets == pytest.approx(bought["bills_bought"])
-    assert path["reserves"].iloc[-1] - start.reserves == pytest.approx(bought["bills_bought"])   # flat TGA, ON RRP
-    assert 0 < bought["bills_bought"] < 40 * 4 and bought["mbs_reinvested"] == 0
-
-
 def test_correlations_carry_intervals_at_the_house_level_and_leads_are_found():
     from statistics import NormalDist
 

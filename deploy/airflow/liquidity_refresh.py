@@ -5,7 +5,7 @@ task the runner plans, spread over many, one publish at the end, so a distribute
                               └─────────────────────────────────────► every other note ─────────┘
 
 The tasks are the runner's plan, read from `liquidity run --all --params-set all --lang en,zh --list-tasks` (the
-command's JSON, so the DAG follows whatever the runner plans: one task per notebook, set and language today).
+command's JSON, so the DAG follows whatever the runner plans: one task per notebook and set, rendering every language).
 Parsing this file runs that command, which reads the notebooks' parameter sets; it never updates data or starts a
 kernel. The staged-run protocol underneath is the CLI's, usable from any scheduler:
 

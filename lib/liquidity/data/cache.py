@@ -125,6 +125,11 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def checksum(text: str) -> str:
+    """The checksum stored in an entry's metadata for its data text."""
+    return _sha(text)
+
+
 def serialise(series: pd.Series) -> str:
     buf = io.StringIO()
     out = pd.DataFrame({"date": series.index.strftime("%Y-%m-%d"), "value": series.to_numpy()})
@@ -212,6 +217,48 @@ def write(series_id: str, series: pd.Series, meta: dict, root: Path | None = Non
                     "ON CONFLICT(series) DO UPDATE SET data = excluded.data, vintages = excluded.vintages, "
                     "meta = excluded.meta", (series_id, text, vtext, json.dumps(_clean(meta))))
     return meta
+
+
+# -- statement tables (catalog `tables`): the same one-row-per-entry layout, the table's CSV as the data text -------
+def serialise_table(frame: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = out[c].dt.strftime("%Y-%m-%d")
+    out.to_csv(buf, index=False, float_format="%.10g", lineterminator="\n")
+    return buf.getvalue()
+
+
+def write_table(table_id: str, frame: pd.DataFrame, meta: dict, announced: str, root: Path | None = None) -> dict:
+    """Replace a statement table's entry (data and metadata in one transaction, as `write`)."""
+    text = serialise_table(frame)
+    dates = pd.to_datetime(frame[announced]) if len(frame) else pd.Series(dtype="datetime64[ns]")
+    meta = {**meta, "series": table_id, "table": True, "rows": int(len(frame)),
+            "first_observation": dates.min().strftime("%Y-%m-%d") if len(dates) else None,
+            "last_observation": dates.max().strftime("%Y-%m-%d") if len(dates) else None,
+            "checksum": _sha(text)}
+    with _connect(root, write=True) as con:
+        con.execute("INSERT INTO entries(series, data, vintages, meta) VALUES (?, ?, NULL, ?) "
+                    "ON CONFLICT(series) DO UPDATE SET data = excluded.data, vintages = NULL, meta = excluded.meta",
+                    (table_id, text, json.dumps(_clean(meta))))
+    return meta
+
+
+def read_table(table_id: str, date_columns=(), numeric_columns=(), root: Path | None = None
+               ) -> tuple[pd.DataFrame, dict] | None:
+    """A statement table and its metadata (checksum_ok as in `read`), or None when the cache holds none."""
+    row = _row(table_id, root)
+    if row is None or row[0] is None:
+        return None
+    meta = json.loads(row[2])
+    meta["checksum_ok"] = meta.get("checksum") == _sha(row[0])
+    frame = pd.read_csv(io.StringIO(row[0]), dtype=str, keep_default_na=False)
+    for c in date_columns:
+        frame[c] = pd.to_datetime(frame[c])
+    for c in numeric_columns:
+        frame[c] = pd.to_numeric(frame[c]).astype(float)
+    return frame, meta
 
 
 def mark(series_id: str, root: Path | None = None, **fields) -> dict:

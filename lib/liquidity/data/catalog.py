@@ -20,6 +20,9 @@ SOURCES = {"fred", "fiscaldata", "nyfed"}
 _FIELDS = {"title", "units", "frequency", "observation", "lag", "source", "required"}
 _OPTIONAL = {"nyfed", "vintages"}
 NYFED_DATASETS = {"repo", "sofr", "tgcr", "bgcr"}
+TABLE_SOURCES = {"treasury"}
+TABLE_TYPES = {"date", "billions_usd", "text"}          # or a list of the allowed values (a category)
+_TABLE_FIELDS = {"title", "source", "file", "columns", "announced", "target", "value", "required"}
 REPO_FIELDS = {"total", "Treasury", "Agency", "Mortgage-Backed"}
 
 
@@ -64,10 +67,38 @@ class SeriesInfo:
         return f"{self.lag_days} {unit}{'s' if self.lag_days != 1 else ''}"
 
 
+@dataclass(frozen=True)
+class TableInfo:
+    """A table of statements (data/series.yaml, section `tables`): rows a publisher stated on an announcement date,
+    about a target date (the Treasury's assumed end-of-quarter cash balance). Not a time series: a date can carry
+    several statements, each known from the day it was announced (`Dataset.statements`)."""
+    id: str
+    title: str
+    source: str
+    file: str
+    columns: tuple              # ((name, type), ...) in the file's order; type: date | billions_usd | text | (choices)
+    announced: str              # the column with the day the statement was made public
+    target: str                 # the column with the date the statement is about
+    value: str                  # the column with the stated amount
+    required: bool = False
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c for c, _ in self.columns]
+
+
 class Catalog:
-    def __init__(self, entries: dict[str, SeriesInfo], path: Path):
+    def __init__(self, entries: dict[str, SeriesInfo], path: Path, tables: dict[str, TableInfo] | None = None):
         self._entries = entries
         self.path = path
+        self.tables: dict[str, TableInfo] = tables or {}
+
+    def table(self, table_id: str) -> TableInfo:
+        try:
+            return self.tables[table_id]
+        except KeyError:
+            raise InputError(f"unknown table id {table_id!r}: not in the tables of the catalog {self.path}; known: "
+                             f"{', '.join(sorted(self.tables)) or 'none'}") from None
 
     def __contains__(self, series_id: str) -> bool:
         return series_id in self._entries
@@ -116,7 +147,39 @@ def _releases(path: Path) -> dict[str, tuple]:
     return out
 
 
-def _parse(path: Path) -> dict[str, SeriesInfo]:
+def _parse_tables(raw, path: Path, series: dict) -> dict[str, TableInfo]:
+    out = {}
+    for tid, spec in (raw or {}).items():
+        where = f"series catalog {path}, table {tid}"
+        if tid in series:
+            raise InputError(f"{where}: the id is also a series id; give the table its own id")
+        if not isinstance(spec, dict) or set(spec) != _TABLE_FIELDS:
+            got = sorted(spec) if isinstance(spec, dict) else type(spec).__name__
+            raise InputError(f"{where}: needs exactly the keys {sorted(_TABLE_FIELDS)} (found {got})")
+        if spec["source"] not in TABLE_SOURCES:
+            raise InputError(f"{where}: source {spec['source']!r} not one of {sorted(TABLE_SOURCES)}")
+        cols = spec["columns"]
+        if not isinstance(cols, dict) or not cols:
+            raise InputError(f"{where}: columns must map each column of the file to its type")
+        columns = []
+        for name, kind in cols.items():
+            if isinstance(kind, list) and kind and all(isinstance(k, str) for k in kind):
+                kind = tuple(kind)
+            elif kind not in TABLE_TYPES:
+                raise InputError(f"{where}: column {name} has type {kind!r}; use one of {sorted(TABLE_TYPES)} or a "
+                                 "list of the allowed values")
+            columns.append((str(name), kind))
+        names = [c for c, _ in columns]
+        for key, want in (("announced", "date"), ("target", "date"), ("value", "billions_usd")):
+            if spec[key] not in names or dict(columns)[spec[key]] != want:
+                raise InputError(f"{where}: {key} must name a column of type {want} (columns: {names})")
+        out[str(tid)] = TableInfo(id=str(tid), title=str(spec["title"]), source=spec["source"], file=str(spec["file"]),
+                                  columns=tuple(columns), announced=spec["announced"], target=spec["target"],
+                                  value=spec["value"], required=bool(spec["required"]))
+    return out
+
+
+def _parse(path: Path) -> tuple[dict[str, SeriesInfo], dict[str, TableInfo]]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -166,12 +229,13 @@ def _parse(path: Path) -> dict[str, SeriesInfo]:
             source=spec["source"], required=bool(spec["required"]), releases=releases.get(sid, ()), nyfed=nyfed,
             vintages=bool(spec.get("vintages", False)),
         )
-    return entries
+    return entries, _parse_tables(raw.get("tables"), path, entries)
 
 
 @lru_cache(maxsize=4)
 def _load(path: str, mtimes: tuple) -> Catalog:
-    return Catalog(_parse(Path(path)), Path(path))
+    entries, tables = _parse(Path(path))
+    return Catalog(entries, Path(path), tables)
 
 
 def load_catalog(path: Path | None = None) -> Catalog:

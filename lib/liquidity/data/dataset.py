@@ -39,8 +39,11 @@ class Dataset:
         self._vintages: dict[str, pd.DataFrame] = shared._vintages if shared is not None else {}
         self._pub: dict[str, pd.Series] = shared._pub if shared is not None else {}
         self._measures: dict = {}
+        # statement tables (catalog `tables`), read whole from the cache once and shared with the views of `at`
+        self._tables: dict[str, pd.DataFrame] = shared._tables if shared is not None else {}
         self.measure_sources: dict[str, str] = {}   # measure -> the series it used, where it has a choice
         self._used: set[str] = set()
+        self._used_tables: set[str] = set()
         if self.as_of is not None:
             self.series(CORE_SERIES)  # fails early, naming as_of, when it predates the data
 
@@ -188,6 +191,48 @@ class Dataset:
         self._native(info)
         return self._full[info.id].index.max()
 
+    # -- statement tables ---------------------------------------------------------------------------
+    def statements(self, table_id: str) -> pd.DataFrame:
+        """The rows of a statement table (catalog `tables`, e.g. TREASURY_CASH_ASSUMED) announced by the end of
+        as_of: what could be known that day (a revision announced later is not there). Columns as in the catalog,
+        dates as Timestamps, amounts in billions. Raises MissingSeriesError when the source has no such table."""
+        info = self.catalog.table(table_id)
+        if info.id in self.missing_errors:
+            raise self.missing_errors[info.id]
+        if info.id not in self._tables:
+            try:
+                self._tables[info.id] = self._read_table(info)
+            except MissingSeriesError as exc:
+                self._remember_missing(info.id, exc)
+                raise
+        frame = self._tables[info.id]
+        self._used_tables.add(info.id)
+        if self.as_of is not None:
+            frame = frame[frame[info.announced] <= self.as_of]
+        return frame.reset_index(drop=True)
+
+    def _read_table(self, info) -> pd.DataFrame:
+        dates = [c for c, k in info.columns if k == "date"]
+        numbers = [c for c, k in info.columns if k == "billions_usd"]
+        found = cache.read_table(info.id, dates, numbers)
+        if found is None and self.auto_fetch:
+            with _fetch_lock:
+                found = cache.read_table(info.id, dates, numbers)
+                if found is None:
+                    try:
+                        store.update([info.id])
+                    except LiquidityError as exc:
+                        raise MissingSeriesError(info.id, str(exc), "failed") from None
+                    found = cache.read_table(info.id, dates, numbers)
+        if found is None:
+            meta = cache.read_meta(info.id) or {}
+            if meta.get("missing"):
+                raise MissingSeriesError(info.id, meta.get("stale_reason") or "the source has no such table")
+            if meta.get("stale_reason"):
+                raise MissingSeriesError(info.id, meta["stale_reason"], "failed")
+            raise MissingSeriesError(info.id, "not in the cache; run `liquidity data update`", "uncached")
+        return found[0]
+
     # -- measures ---------------------------------------------------------------------------------
     def measure(self, name: str) -> pd.Series:
         """A measure of the library (see liquidity.data.measures.MEASURES). Raises MissingSeriesError when absent."""
@@ -252,7 +297,11 @@ class Dataset:
         """Series used or missing: source, observations used, vintage, fetched at, stale and why."""
         rows = []
         metas = cache.all_meta()
-        for sid in sorted(self._used | {s for s in self.missing if s in self.catalog}):
+        for sid in sorted(self._used | self._used_tables | {s for s in self.missing
+                                                            if s in self.catalog or s in self.catalog.tables}):
+            if sid in self.catalog.tables:
+                rows.append(self._table_provenance(sid, metas.get(sid) or {}))
+                continue
             info = self.catalog.get(sid)
             meta = metas.get(sid) or {}
             used = self._raw.get(sid)
@@ -271,10 +320,20 @@ class Dataset:
             })
         return pd.DataFrame(rows)
 
+    def _table_provenance(self, tid: str, meta: dict) -> dict:
+        info = self.catalog.tables[tid]
+        used = self.statements(tid) if tid in self._tables else None
+        return {"series": tid, "title": info.title, "native units": "billions_usd", "source": meta.get("source", ""),
+                "first used": f"{used[info.announced].min():%Y-%m-%d}" if used is not None and len(used) else "",
+                "last used": f"{used[info.announced].max():%Y-%m-%d}" if used is not None and len(used) else "",
+                "vintage": "statements known on the as-of date", "fetched at": meta.get("fetched_at", ""),
+                "status": "missing" if tid in self.missing else "stale" if meta.get("stale") else "ok",
+                "why": self.missing.get(tid) or (meta.get("stale_reason", "") if meta.get("stale") else "")}
+
     def stale_series(self) -> dict[str, str]:
         metas = cache.all_meta()
         out = {}
-        for sid in sorted(self._used):
+        for sid in sorted(self._used | self._used_tables):
             meta = metas.get(sid) or {}
             if meta.get("stale"):
                 out[sid] = meta.get("stale_reason", "")

@@ -18,7 +18,7 @@ KIND_LABELS = {"fed": "Fed decision", "treasury": "Treasury", "market": "Market 
                "debt_limit": "Debt limit binding", "shutdown": "Government shutdown", "tax": "Tax date"}
 _BASE = {"id", "kind", "label", "source", "effective", "announced", "end", "secondary"}
 _EXTRA = {"ust_cap_bn": float, "mbs_cap_bn": float, "qt_end": bool, "purchases_bn_month": float,
-          "purchases_until": "date", "tga_target_bn": float, "target_date": "date"}
+          "purchases_until": "date"}
 COLUMNS = ["id", "kind", "label", "source", "secondary", "date", "end", "announced", "decision", *_EXTRA]
 
 

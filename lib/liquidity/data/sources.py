@@ -15,7 +15,7 @@ import fredapi
 import pandas as pd
 
 from ..core import paths
-from .catalog import SeriesInfo
+from .catalog import SeriesInfo, TableInfo
 from .dts import tga_closing_balance
 from ..core.errors import InputError, MissingSeriesError, SourceError
 from .http import HttpClient
@@ -30,7 +30,9 @@ NYFED_URL = "https://markets.newyorkfed.org"
 NYFED_MIRROR_FILES = {("repo", "total"): ("nyfed/repo_operations_daily.csv", "operation_date", "total_amt_accepted_bn")}
 NYFED_START = {"repo": "2019-09-16", "sofr": "2018-04-02", "tgcr": "2018-04-02", "bgcr": "2018-04-02"}
 
-SOURCE_NAMES = ("mirror", "fred-api", "fred-csv", "fiscaldata", "nyfed")
+TREASURY_MIRROR_FOLDER = "treasury"
+
+SOURCE_NAMES = ("mirror", "fred-api", "fred-csv", "fiscaldata", "nyfed", "treasury")
 
 NO_SOURCE_HELP = ("set LIQUIDITY_MIRROR=PATH to a mirror folder laid out as fred/<SERIES_ID>.csv, "
                   f"{DTS_MIRROR_FILE} and nyfed/ (for example ../shared/data), or give this machine network access "
@@ -70,6 +72,47 @@ def parse_fred_csv(text: str, series_id: str, where: str) -> pd.Series:
                           f"{frame.iloc[line - 2, 0]!r},{frame.iloc[line - 2, 1]!r}")
     series = pd.Series(values.to_numpy(dtype=float), index=pd.DatetimeIndex(dates, name="date"), name=series_id)
     return _tidy(series, where)
+
+
+def parse_table(text: str, info: TableInfo, where: str) -> pd.DataFrame:
+    """A statement table (catalog `tables`) checked at the boundary: the header of the catalog, ISO dates, amounts in
+    billions that are numbers >= 0, categories from their list, quarter ends where a column is named quarter_end.
+    A statement re-published with the same announcement and target dates keeps its last row."""
+    head = text.lstrip("\ufeff")[:200].lower()
+    if head.startswith("<!doctype") or "<html" in head:
+        raise SourceError(f"{where}: got an HTML page instead of the CSV table {info.id}")
+    try:
+        frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str, keep_default_na=False)
+    except Exception as exc:  # pandas raises several parser errors
+        raise SourceError(f"{where}: malformed CSV for {info.id}: {exc}") from None
+    cols = [c.strip() for c in frame.columns]
+    if cols != info.column_names:
+        raise SourceError(f"{where}: expected the header {','.join(info.column_names)!r}, found {','.join(cols)!r}")
+    frame.columns = cols
+    out = pd.DataFrame(index=frame.index)
+    for name, kind in info.columns:
+        raw = frame[name].str.strip()
+        if kind == "date":
+            values = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
+            bad = values.isna()
+        elif kind == "billions_usd":
+            values = pd.to_numeric(raw, errors="coerce")
+            bad = values.isna() | (values < 0)
+        elif kind == "text":
+            values, bad = raw, raw == ""
+        else:
+            values, bad = raw, ~raw.isin(kind)
+        if name == "quarter_end" and kind == "date":
+            bad = bad | ~(values.dt.is_quarter_end.fillna(False))
+        if bad.any():
+            line = int(bad.to_numpy().nonzero()[0][0]) + 2  # header is line 1
+            raise SourceError(f"{where}: malformed row at line {line} of {info.id}: {name}={frame[name].iloc[line - 2]!r}"
+                              + (" (not a quarter end)" if name == "quarter_end" else ""))
+        out[name] = values
+    if out.empty:
+        raise SourceError(f"{where}: the table {info.id} has no rows")
+    out = out.drop_duplicates([info.announced, info.target], keep="last")
+    return out.sort_values([info.announced, info.target]).reset_index(drop=True)
 
 
 def _tidy(series: pd.Series, where: str) -> pd.Series:
@@ -118,6 +161,12 @@ class MirrorSource(Source):
             series = series[series.index >= start]
         return series
 
+    def fetch_table(self, info: TableInfo) -> pd.DataFrame:
+        path = self.root / TREASURY_MIRROR_FOLDER / info.file
+        if not path.is_file():
+            raise MissingSeriesError(info.id, f"the mirror has no {TREASURY_MIRROR_FOLDER}/{info.file}")
+        return parse_table(path.read_text(encoding="utf-8"), info, str(path))
+
     def _nyfed(self, info: SeriesInfo) -> pd.Series:
         spec = NYFED_MIRROR_FILES.get(info.nyfed)
         if spec is None or not (self.root / spec[0]).is_file():
@@ -135,6 +184,44 @@ class MirrorSource(Source):
             line = int(bad.to_numpy().nonzero()[0][0]) + 2
             raise SourceError(f"{path}: malformed row at line {line}")
         return _tidy(pd.Series(values.to_numpy(float), index=pd.DatetimeIndex(dates, name="date")), str(path))
+
+
+class TreasurySource(Source):
+    """The Treasury's statement tables (catalog `tables`, source treasury) from LIQUIDITY_TREASURY_URL: a folder, or a
+    web address, holding the same files as the mirror's treasury/ folder. The Treasury publishes these figures only
+    inside its quarterly refunding press releases (no API), so the tables are kept as files with each row's release
+    URL; without LIQUIDITY_TREASURY_URL (or a mirror) they are missing and the notes say so."""
+
+    name = "treasury"
+    live = True
+
+    def __init__(self, base: str | None = None, http: HttpClient | None = None):
+        self.base = (base or os.environ.get("LIQUIDITY_TREASURY_URL", "")).strip()
+        self.http = http or HttpClient()
+
+    def describe(self) -> str:
+        return f"Treasury statement tables at {self.base}" if self.base else "Treasury statement tables (not set)"
+
+    def fetch(self, info: SeriesInfo, start=None) -> pd.Series:
+        raise MissingSeriesError(info.id, "the treasury source serves only the catalog's statement tables")
+
+    def fetch_table(self, info: TableInfo) -> pd.DataFrame:
+        if not self.base:
+            raise MissingSeriesError(info.id, "no source for the Treasury's statement tables: set LIQUIDITY_MIRROR to "
+                                              "a mirror with a treasury/ folder, or LIQUIDITY_TREASURY_URL to a folder "
+                                              "or web address holding " + info.file, unconfigured=True)
+        if self.base.startswith(("http://", "https://")):
+            url = f"{self.base.rstrip('/')}/{info.file}"
+            resp = self.http.get(url, what=f"Treasury table {info.id}")
+            if resp.status_code == 404:
+                raise MissingSeriesError(info.id, f"{info.file} not found at the treasury source (HTTP 404)")
+            if resp.status_code >= 400:
+                raise SourceError(f"Treasury table {info.id}: HTTP {resp.status_code}")
+            return parse_table(resp.text, info, f"Treasury table {info.id}")
+        path = Path(self.base).expanduser() / info.file
+        if not path.is_file():
+            raise MissingSeriesError(info.id, f"LIQUIDITY_TREASURY_URL has no {info.file}")
+        return parse_table(path.read_text(encoding="utf-8"), info, str(path))
 
 
 class FredCsvSource(Source):
@@ -411,6 +498,8 @@ def make_source(name: str) -> Source:
         return FiscalDataSource()
     if name == "nyfed":
         return NyFedSource()
+    if name == "treasury":
+        return TreasurySource()
     raise InputError(f"unknown source {name!r}; choose one of {', '.join(SOURCE_NAMES)}")
 
 
@@ -424,9 +513,20 @@ def default_source_name(info: SeriesInfo) -> str:
     return "fred-api" if os.environ.get("FRED_API_KEY") else "fred-csv"
 
 
+def default_table_source_name() -> str:
+    """The mirror when LIQUIDITY_MIRROR is set, else the Treasury tables' own location (LIQUIDITY_TREASURY_URL)."""
+    return "mirror" if os.environ.get("LIQUIDITY_MIRROR") else "treasury"
+
+
+def source_serves_tables(source: Source) -> bool:
+    return source.name in ("mirror", "treasury")
+
+
 def source_serves(source: Source, info: SeriesInfo) -> bool:
     if source.name in ("fred-api", "fred-csv"):
         return info.source == "fred"
     if source.name in ("fiscaldata", "nyfed"):
         return info.source == source.name
+    if source.name == "treasury":
+        return False
     return True

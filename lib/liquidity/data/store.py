@@ -7,11 +7,12 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from . import cache
-from .catalog import SeriesInfo, load_catalog
+from .catalog import SeriesInfo, TableInfo, load_catalog
 from ..core.errors import InputError, LiquidityError, MissingSeriesError, SourceError
 from .http import NoNetworkError
 from ..core.secrets import redact
-from .sources import NO_SOURCE_HELP, Source, default_source_name, make_source, source_serves
+from .sources import (NO_SOURCE_HELP, Source, default_source_name, default_table_source_name, make_source,
+                      source_serves, source_serves_tables)
 
 
 class FatalSourceError(SourceError):
@@ -36,13 +37,20 @@ def resolve_series(ids: list[str] | None) -> list[SeriesInfo]:
     catalog = load_catalog()
     if not ids:
         return list(catalog)
-    return [catalog.get(i) for i in ids]  # unknown ids raise InputError before any work
+    return [catalog.get(i) for i in ids if i not in catalog.tables]  # unknown ids raise InputError before any work
+
+
+def resolve_tables(ids: list[str] | None) -> list[TableInfo]:
+    """The statement tables an update covers: all of them for the whole catalog, else those named in `ids`."""
+    tables = load_catalog().tables
+    return list(tables.values()) if not ids else [tables[i] for i in ids if i in tables]
 
 
 def update(ids: list[str] | None = None, source: str | None = None, full: bool = False,
            progress=None) -> list[UpdateResult]:
     """Fetch series into the cache. Bad input raises before anything is fetched; a failing series keeps its cache."""
     infos = resolve_series(ids)
+    tables = resolve_tables(ids)
     sources: dict[str, Source] = {}
 
     def source_for(info: SeriesInfo) -> Source:
@@ -54,6 +62,10 @@ def update(ids: list[str] | None = None, source: str | None = None, full: bool =
     if source:
         src = source_for(infos[0]) if infos else make_source(source)
         served = [i for i in infos if source_serves(src, i)]
+        if ids and tables and not source_serves_tables(src):
+            raise InputError(f"--source {source} does not serve {', '.join(t.id for t in tables)}; the statement "
+                             "tables come from mirror or treasury")
+        tables = tables if source_serves_tables(src) else []
         if ids and len(served) < len(infos):
             other = [i.id for i in infos if i not in served]
             raise InputError(f"--source {source} does not serve {', '.join(other)}; the DTS series come from "
@@ -63,6 +75,12 @@ def update(ids: list[str] | None = None, source: str | None = None, full: bool =
     else:
         for info in infos:
             source_for(info)
+
+    def source_for_table(table: TableInfo) -> Source:
+        name = source or default_table_source_name()
+        if name not in sources:
+            sources[name] = make_source(name)
+        return sources[name]
 
     results: list[UpdateResult] = []
     fatal: FatalSourceError | None = None
@@ -80,6 +98,12 @@ def update(ids: list[str] | None = None, source: str | None = None, full: bool =
             fatal = exc
             cache.mark(info.id, stale=True, stale_reason=str(exc), last_attempt_at=_now())
             results.append(UpdateResult(info.id, src.name, "failed", message=str(exc)))
+    for table in tables:
+        if fatal is not None:
+            cache.mark(table.id, stale=True, stale_reason=str(fatal), last_attempt_at=_now())
+            results.append(UpdateResult(table.id, source or "", "failed", message=str(fatal)))
+            continue
+        results.append(_update_table(table, source_for_table(table)))
     if progress:
         progress(len(infos), len(infos), "")
     if fatal is not None:
@@ -140,6 +164,37 @@ def _update_one(info: SeriesInfo, src: Source, full: bool) -> UpdateResult:
                         meta.get("last_observation"))
 
 
+def _update_table(info: TableInfo, src: Source) -> UpdateResult:
+    """A statement table is fetched whole each time (a few dozen rows); a failure keeps the cached copy."""
+    old = cache.read_table(info.id)
+    attempt = _now()
+    try:
+        new = src.fetch_table(info)
+    except MissingSeriesError as exc:
+        if old is not None and exc.fields.get("unconfigured"):
+            # no source set up on this machine (no mirror, no LIQUIDITY_TREASURY_URL): nothing failed, the statements
+            # already held stay as they are (they change once a quarter)
+            return UpdateResult(info.id, src.name, "unchanged", message=f"cached copy kept: {exc.reason}")
+        if old is not None:
+            cache.mark(info.id, stale=True, stale_reason=redact(exc.reason), last_attempt_at=attempt)
+            return UpdateResult(info.id, src.name, "failed", message=f"kept the cached copy: {exc.reason}")
+        cache.mark(info.id, missing=True, stale=False, stale_reason=redact(exc.reason), source=src.name, table=True,
+                   last_attempt_at=attempt)
+        return UpdateResult(info.id, src.name, "missing", message=exc.reason)
+    except SourceError as exc:
+        message = redact(str(exc))
+        cache.mark(info.id, stale=True, stale_reason=message, last_attempt_at=attempt)
+        return UpdateResult(info.id, src.name, "failed", message=message + (" (cached copy kept)" if old else ""))
+    text = cache.serialise_table(new)
+    unchanged = old is not None and old[1].get("checksum_ok") and old[1].get("checksum") == cache.checksum(text)
+    meta = {"source": src.name, "source_detail": src.describe(), "units": "billions_usd", "fetched_at": attempt,
+            "last_attempt_at": attempt, "stale": False, "stale_reason": "", "missing": False}
+    meta = cache.mark(info.id, **meta) if unchanged else cache.write_table(info.id, new, meta, info.announced)
+    added = len(new) - (int(old[1].get("rows", 0)) if old else 0)
+    return UpdateResult(info.id, src.name, "unchanged" if unchanged else "updated", max(added, 0),
+                        meta.get("last_observation"))
+
+
 def _vintages(info: SeriesInfo, src: Source) -> tuple[pd.DataFrame | None, str]:
     """ALFRED vintages for a series flagged `vintages` when the source is the FRED API; a failure here keeps the
     data update and says why the as-of cut falls back to today's vintage."""
@@ -189,4 +244,14 @@ def status(reference=None) -> pd.DataFrame:
             "stale": stale,
             "reason": redact(reason),
         })
+    for table in load_catalog().tables.values():     # statement tables: announcement dates, no release schedule
+        meta = metas.get(table.id) or {}
+        held = meta.get("rows") is not None and not meta.get("missing")
+        stale = bool(meta.get("stale")) or (held and meta.get("checksum") is None)
+        rows.append({"series": table.id, "source": meta.get("source", ""),
+                     "first_observation": meta.get("first_observation") or "" if held else "",
+                     "last_observation": meta.get("last_observation") or "" if held else "",
+                     "expected_observation": "", "behind": "announced as stated" if held else "no data",
+                     "fetched_at": meta.get("fetched_at", ""), "stale": stale,
+                     "reason": redact(meta.get("stale_reason", "") if (stale or not held) else "")})
     return pd.DataFrame(rows, columns=STATUS_COLUMNS)

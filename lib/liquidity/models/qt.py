@@ -110,8 +110,15 @@ def purchase_schedules(known_by=None, after_bn: float = 0.0) -> list[Schedule]:
 
 def spec_as_known(known_by, paydown_rate: float, purchases_after_bn: float = 0.0) -> QtSpec:
     """The QT engine's spec from the decisions known at `known_by`: caps, the end of runoff, purchases."""
-    return QtSpec(caps=cap_regimes(known_by), mbs_paydown_rate=paydown_rate, qt_end=qt_end_month(known_by),
-                  purchases=purchase_schedules(known_by, purchases_after_bn))
+    known = decisions(known_by=known_by)
+    key = (tuple(map(tuple, known.astype(str).to_numpy())), float(purchases_after_bn))
+    if key not in _SPECS:       # the spec depends only on the decisions known (a walk-forward asks at each origin)
+        _SPECS[key] = (cap_regimes(known_by), qt_end_month(known_by), purchase_schedules(known_by, purchases_after_bn))
+    caps, end, purchases = _SPECS[key]
+    return QtSpec(caps=list(caps), mbs_paydown_rate=paydown_rate, qt_end=end, purchases=list(purchases))
+
+
+_SPECS: dict = {}     # (decisions known, purchases after) -> (caps, end of runoff, purchases)
 
 
 def realized_runoff(treasuries: pd.Series, mbs: pd.Series, regimes: list[CapRegime] | None = None) -> pd.DataFrame:

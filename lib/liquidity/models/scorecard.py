@@ -8,21 +8,24 @@ out on Thursdays. A horizon of h weeks targets the week t0 + h. Outcomes come fr
 note's as_of), so a scorecard as of a date scores only outcomes published by then.
 
 Engines (name: targets)
-- identity_a: reserves from the weekly identity (`scenarios.project_reserves`): the TGA flat at its last level, or
-  going linearly to the Treasury's stated end-of-quarter target where one was announced by the origin; Fed assets
-  from the QT engine as known at the origin; ON RRP absorbing the offset estimated on comparable weeks
-  (`balance_sheet.offset_for_current`); currency on its trend of the last `drift_weeks` weeks; the band is the
-  notes' band from the identity residual. What an analyst would have got.
-- identity_b: the same with the realized TGA and Fed assets (perfect foresight): what is left is the ON RRP offset,
-  currency and the residual, i.e. the identity engine alone.
-- qt: Treasury holdings, MBS holdings and Fed assets from the QT engine (caps, end of runoff and purchases known at
-  the origin, MBS paydowns at the last six months' rate). The engine states no band.
+- balance_sheet: the balance-sheet engine (`engine.project`, baseline scenario) for every leg: reserves, the TGA, ON
+  RRP, Fed assets, Treasury and MBS holdings, currency. Its reserve band is the engine's own: empirical quantiles of
+  its past errors at each horizon, from earlier origins whose outcomes were published by then (`engine.apply_band`).
+  Its forecasts at the origins of the engine's error history come from that history (cached per data snapshot).
+- treasury_target: the TGA along straight lines from the base week to the Treasury's stated end-of-quarter cash
+  balances (and interim targets) announced by the origin, flat after the last: the statements taken literally.
+- previous_identity_a: the reserves engine before issue 27, kept as a comparison line as it was: the TGA flat at its
+  last level, or linear to the first stated target after the base week from the November 2025 refunding on (the
+  only statements its policy timeline held), Fed assets from the QT engine as known, ON RRP absorbing the offset estimated on
+  comparable weeks (`balance_sheet.offset_for_current`), currency on its trend of `drift_weeks` weeks, the band from
+  the identity residual (+-z sd sqrt(h)).
+- previous_identity_b: the same given the realized TGA and Fed assets (perfect foresight of the two legs).
 - curve_realized / curve_engine: the weekly EFFR - IORB spread moved from its last week by the reserve demand curve
   fitted on the weeks before the origin: the curve at the target's reserves minus the curve at the last week's
-  (reserves over the GDP published by the origin), with the realized reserves or identity_a's. The band is the
-  quantiles of the curve residual's h-week moves over the last `residual_weeks` weeks.
+  (reserves over the GDP published by the origin), with the realized reserves or the balance-sheet engine's. The band
+  is the quantiles of the curve residual's h-week moves over the last `residual_weeks` weeks.
 Benchmarks for every target: rw (no change from t0), drift (t0 plus h times the average weekly change of the last
-`drift_weeks` weeks); for reserves also seasonal (t0 plus the change over the same weeks a year earlier).
+`drift_weeks` weeks); for reserves and the TGA also seasonal (t0 plus the change over the same weeks a year earlier).
 
 Scores per engine, target and horizon: MAE, RMSE, bias (forecast - outcome), the MAE ratio to the random walk, a
 Diebold-Mariano test of equal absolute error against the random walk (a HAC variance over the overlap of consecutive
@@ -40,26 +43,31 @@ from scipy import stats
 
 from ..core.errors import InputError, MissingSeriesError
 from ..core.rules import SIGNIFICANCE
-from ..data.events import load_events
+from ..data.measures import week_average
 from . import balance_sheet as bsh
 from . import demand_curve as dc
-from . import qt
-from .scenarios import Start, TgaSpec, project_holdings, project_reserves, residual_sd, tga_path, wednesdays, \
-    weekly_changes
+from . import engine as bse
+from .scenarios import Start, project_reserves, residual_sd, wednesdays
 
-ENGINES = {"identity_a": ("reserves",), "identity_b": ("reserves",), "qt": ("treasuries", "mbs", "fed_assets"),
+ENGINE_TARGETS = ("reserves", "tga", "rrp", "fed_assets", "treasuries", "mbs", "currency")
+ENGINES = {"balance_sheet": ENGINE_TARGETS, "treasury_target": ("tga",),
+           "previous_identity_a": ("reserves",), "previous_identity_b": ("reserves",),
            "curve_realized": ("spread",), "curve_engine": ("spread",)}
 BENCHMARKS = ("rw", "drift", "seasonal")
-SEASONAL_TARGETS = ("reserves",)
-TARGETS = ("reserves", "treasuries", "mbs", "fed_assets", "spread")
+SEASONAL_TARGETS = ("reserves", "tga")
+TARGETS = ("reserves", "tga", "rrp", "fed_assets", "treasuries", "mbs", "currency", "spread")
 METRICS = ("mae", "rmse", "bias", "mae_ratio_rw", "dm_p", "coverage")
 # how a scenario note names the engine whose track record it quotes (report.scorecard_line)
-QUOTED = {"identity_a": "the reserves engine (TGA known at the origin)", "identity_b": "the reserves engine given the "
-          "realized TGA and Fed assets", "qt": "the QT engine", "curve_engine": "the demand curve (at the reserves "
-          "engine's reserves)", "curve_realized": "the demand curve (at the realized reserves)"}
-TARGET_TITLES = {"reserves": "reserves", "treasuries": "Treasury holdings", "mbs": "MBS holdings",
-                 "fed_assets": "Fed assets", "spread": "EFFR - IORB"}
-UNITS = {"reserves": "bn", "treasuries": "bn", "mbs": "bn", "fed_assets": "bn", "spread": "bp"}
+QUOTED = {"balance_sheet": "the balance-sheet engine", "treasury_target": "the Treasury's stated cash targets",
+          "previous_identity_a": "the previous reserves engine", "previous_identity_b": "the previous reserves engine "
+          "given the realized TGA and Fed assets", "curve_engine": "the demand curve (at the balance-sheet engine's "
+          "reserves)", "curve_realized": "the demand curve (at the realized reserves)"}
+TARGET_TITLES = {"reserves": "reserves", "tga": "the TGA", "rrp": "ON RRP", "treasuries": "Treasury holdings",
+                 "mbs": "MBS holdings", "fed_assets": "Fed assets", "currency": "currency", "spread": "EFFR - IORB"}
+UNITS = {t: "bn" for t in TARGETS} | {"spread": "bp"}
+PREVIOUS_TARGETS_FROM = pd.Timestamp("2025-11-03")   # the previous engine knew the Treasury's targets from here on
+ENGINE_LEG = {"reserves": "reserves", "tga": "tga", "rrp": "rrp", "fed_assets": "assets", "treasuries": "treasuries",
+              "mbs": "mbs", "currency": "currency"}
 
 
 @dataclass(frozen=True)
@@ -86,12 +94,20 @@ class Settings:
 # -- outcomes and origins ----------------------------------------------------------------------------------------------
 def outcomes(ds) -> pd.DataFrame:
     """What happened, week by week (Wednesdays), from the note's data: reserves (WRESBAL week average), the TGA
-    (WTREGEN week average, the identity's basis), Treasuries, MBS and Fed assets (Wednesday levels), and the spread
-    (EFFR - IORB, bp, the mean of the seven days to Wednesday, as in the demand curve's panel)."""
+    (WTREGEN week average, the identity's basis), ON RRP (week average of the daily operation), Treasuries, MBS and
+    Fed assets (Wednesday levels), currency (WCURCIR week average, NaN where missing) and the spread (EFFR - IORB,
+    bp, the mean of the seven days to Wednesday, as in the demand curve's panel)."""
     frame = pd.DataFrame({"reserves": ds.series("WRESBAL"), "tga": ds.series("WTREGEN"),
                           "treasuries": ds.series("TREAST"), "mbs": ds.series("WSHOMCB"),
                           "fed_assets": ds.series("WALCL")})
     frame = frame[frame.index.day_of_week == 2]
+    rrp = ds.series("RRPONTSYD")
+    frame["rrp"] = week_average(rrp, frame.index)
+    frame.loc[frame.index < rrp.index.min(), "rrp"] = 0.0
+    try:
+        frame["currency"] = ds.series("WCURCIR").reindex(frame.index)
+    except MissingSeriesError:
+        frame["currency"] = np.nan
     try:
         frame["spread"] = weekly_spread(ds.measure("effr_iorb"), frame.index)
     except MissingSeriesError:
@@ -125,16 +141,6 @@ def last_full_origin(truth: pd.DataFrame, max_horizon: int) -> pd.Timestamp:
 
 
 # -- the engines at one origin -----------------------------------------------------------------------------------------
-def treasury_target(known_by, after) -> tuple[float, pd.Timestamp] | None:
-    """The Treasury's stated end-of-quarter cash balance announced by `known_by` for the first date after `after`."""
-    ev = load_events(kinds={"treasury"}, known_by=known_by)
-    ev = ev[ev["target_date"].notna() & (ev["target_date"] > pd.Timestamp(after))].sort_values("target_date")
-    if ev.empty:
-        return None
-    row = ev.iloc[0]
-    return float(row["tga_target_bn"]), pd.Timestamp(row["target_date"])
-
-
 def _row(origin, base, h, target, engine, forecast, low=np.nan, high=np.nan) -> dict:
     return {"origin": origin, "base": base, "horizon": h, "target_date": base + pd.Timedelta(weeks=h),
             "target": target, "engine": engine, "forecast": float(forecast), "low": float(low), "high": float(high)}
@@ -166,28 +172,6 @@ class Origin:
     tga_rule: str = "flat"
 
 
-def qt_paths(view, origin, settings: Settings, weeks_after: int) -> tuple[dict, pd.DataFrame]:
-    """The QT engine as known at the origin: for treasuries, mbs and fed_assets, (weekly series known, the
-    forecast changes since its last week on the next `weeks_after` Wednesdays)."""
-    ust, mbs, assets = view.series("TREAST"), view.series("WSHOMCB"), view.series("WALCL")
-    runoff = qt.realized_runoff(ust, mbs, regimes=[])
-    rate = qt.paydown_rate(runoff, months=6)
-    anc = qt.anchor(ust, mbs, assets)
-    spec = qt.spec_as_known(origin, rate, settings.rmp_after_bn)
-    base = assets.index.max()
-    months = ((base + pd.Timedelta(weeks=weeks_after)).to_period("M") - anc.month).n + 2
-    proj = project_holdings(spec, anc.month, anc.treasuries, anc.mbs, anc.other_assets, months)
-    out = {}
-    for target, col, series, level in (("treasuries", "treasuries", ust, anc.treasuries),
-                                       ("mbs", "mbs", mbs, anc.mbs), ("fed_assets", "fed_assets", assets,
-                                                                      anc.fed_assets)):
-        series = series[series.index.day_of_week == 2]
-        t0 = series.index.max()
-        weeks = wednesdays(t0, t0 + pd.Timedelta(weeks=weeks_after))
-        out[target] = (series, weekly_changes(proj[col], anc.date, level, t0, weeks))
-    return out, proj
-
-
 def identity_paths(levels: pd.DataFrame, tga_a: pd.Series, assets_change: pd.Series, truth: pd.DataFrame,
                    settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
     """The identity engine from the weekly levels known at an origin (`balance_sheet.weekly_levels`): variant A with
@@ -211,44 +195,71 @@ def identity_paths(levels: pd.DataFrame, tga_a: pd.Series, assets_change: pd.Ser
     return path_a, path_b, offset.used
 
 
-def run_origin(view, origin, truth: pd.DataFrame, settings: Settings, curve_panel: pd.DataFrame | None = None,
+def _engine_rows(origin, fc: pd.DataFrame, horizons, band: pd.DataFrame | None) -> list[dict]:
+    """The balance-sheet engine's and the literal Treasury targets' rows at one origin from its forecasts
+    (`engine.forecasts_of` rows), with the reserve band."""
+    rows = []
+    fc = fc[fc["horizon"].isin(list(horizons))]
+    base = pd.Timestamp(fc["base"].iloc[0]) if len(fc) else None
+    for r in fc.itertuples(index=False):
+        h = int(r.horizon)
+        if r.leg == "tga_target":
+            rows.append(_row(origin, base, h, "tga", "treasury_target", r.forecast))
+            continue
+        target = {"assets": "fed_assets"}.get(r.leg, r.leg)
+        low = high = np.nan
+        if target == "reserves" and band is not None and h in band.index:
+            low, high = r.forecast - band.loc[h, "err_high"], r.forecast - band.loc[h, "err_low"]
+        if pd.notna(r.forecast):
+            rows.append(_row(origin, base, h, target, "balance_sheet", r.forecast, low, high))
+    return rows
+
+
+def run_origin(view, origin, truth: pd.DataFrame, settings: Settings, engine_fc: pd.DataFrame,
+               band: pd.DataFrame | None = None, curve_panel: pd.DataFrame | None = None,
                gdp: float | None = None) -> Origin:
-    """Every engine and benchmark at one origin, from `view` (the data as of the origin). `curve_panel` is the
-    demand-curve panel as known at the origin (None: no spread forecasts)."""
+    """Every engine and benchmark at one origin, from `view` (the data as of the origin) and the balance-sheet
+    engine's forecasts there (`engine_fc`, its reserve band `band`). `curve_panel` is the demand-curve panel as
+    known at the origin (None: no spread forecasts)."""
     hmax = max(settings.horizons)
-    rows: list[dict] = []
+    rows: list[dict] = _engine_rows(origin, engine_fc, settings.horizons, band)
     out = Origin(pd.Timestamp(origin), rows)
-
-    # QT engine: holdings and total assets
-    paths, _ = qt_paths(view, origin, settings, hmax)
-    for target, (known, change) in paths.items():
-        base = known.index.max()
-        for h in settings.horizons:
-            day = base + pd.Timedelta(weeks=h)
-            if day in change.index:
-                rows.append(_row(origin, base, h, target, "qt", float(known.iloc[-1]) + float(change[day])))
-        rows += benchmarks(known, origin, target, settings.horizons, settings.drift_weeks)
-
-    # identity engine: reserves
     levels = bsh.weekly_levels(view)
     t0 = levels.index.max()
+    for target in ("tga", "rrp", "fed_assets", "treasuries", "mbs", "currency"):
+        known = {"tga": levels["tga"], "rrp": levels["rrp"], "currency": levels["currency"],
+                 "fed_assets": view.series("WALCL"), "treasuries": view.series("TREAST"),
+                 "mbs": view.series("WSHOMCB")}[target]
+        known = known[known.index.day_of_week == 2].dropna()
+        if len(known) and known.index.max() == t0:
+            rows += benchmarks(known, origin, target, settings.horizons, settings.drift_weeks)
+
+    # the previous reserves engine: the TGA linear to the first stated target after t0, QT assets, the offset rule
     weeks = wednesdays(t0, t0 + pd.Timedelta(weeks=hmax))
-    target = treasury_target(origin, t0)
-    if target is not None:
-        tga_a = tga_path(TgaSpec(target[0], target[1]), t0, float(levels["tga"].iloc[-1]), weeks)
-        out.tga_rule = f"Treasury target {target[0]:.0f} on {target[1]:%Y-%m-%d}"
+    assumed = _statements(view, bse.ASSUMED)
+    if assumed is not None:
+        assumed = assumed[assumed["announced"] >= PREVIOUS_TARGETS_FROM]
+    knots = bse.stated_knots(assumed, None, t0, 0.0)
+    tga0 = float(levels["tga"].iloc[-1])
+    if knots:
+        first = knots[0]
+        tga_a = pd.Series(np.interp(_days(weeks), _days([t0, first.stated_for]), [tga0, first.stated_bn]),
+                          index=weeks)
+        out.tga_rule = f"Treasury target {first.stated_bn:.0f} on {first.stated_for:%Y-%m-%d}"
     else:
-        tga_a = pd.Series(float(levels["tga"].iloc[-1]), index=weeks, dtype=float)
-    assets_change = paths["fed_assets"][1].reindex(weeks).ffill().fillna(0.0)
+        tga_a = pd.Series(tga0, index=weeks, dtype=float)
+    assets_fc = engine_fc[engine_fc["leg"] == "assets"].set_index("target_date")["forecast"]
+    assets_change = (assets_fc.reindex(weeks) - float(levels["fed_assets"].iloc[-1])).ffill().fillna(0.0)
     path_a, path_b, out.offset = identity_paths(levels, tga_a, assets_change, truth, settings)
     for h in settings.horizons:
         day = t0 + pd.Timedelta(weeks=h)
         r = path_a.loc[day]
-        rows.append(_row(origin, t0, h, "reserves", "identity_a", r["reserves"], r["low"], r["high"]))
+        rows.append(_row(origin, t0, h, "reserves", "previous_identity_a", r["reserves"], r["low"], r["high"]))
         if path_b is not None and day in path_b.index:
             r = path_b.loc[day]
-            rows.append(_row(origin, t0, h, "reserves", "identity_b", r["reserves"], r["low"], r["high"]))
+            rows.append(_row(origin, t0, h, "reserves", "previous_identity_b", r["reserves"], r["low"], r["high"]))
     rows += benchmarks(view.series("WRESBAL"), origin, "reserves", settings.horizons, settings.drift_weeks)
+    engine_reserves = engine_fc[engine_fc["leg"] == "reserves"].set_index("target_date")["forecast"]
 
     # demand curve: the spread, anchored at the last week (the curve moves it as reserves move)
     if curve_panel is not None and len(curve_panel) >= 8 and gdp:
@@ -262,7 +273,7 @@ def run_origin(view, origin, truth: pd.DataFrame, settings: Settings, curve_pane
             moves = (resid.shift(-h) - resid).dropna().iloc[-settings.residual_weeks:]
             q_lo, q_hi = np.quantile(moves, [tail, 1 - tail]) if len(moves) >= 8 else (np.nan, np.nan)
             for engine, reserves in (("curve_realized", truth["reserves"].get(day, np.nan)),
-                                     ("curve_engine", path_a["reserves"].get(day, np.nan))):
+                                     ("curve_engine", engine_reserves.get(day, np.nan))):
                 if pd.notna(reserves):
                     f = y0 + float(curve.predict(reserves / gdp * 100.0)) - at_base
                     rows.append(_row(origin, base, h, "spread", engine, f, f + q_lo, f + q_hi))
@@ -270,10 +281,30 @@ def run_origin(view, origin, truth: pd.DataFrame, settings: Settings, curve_pane
     return out
 
 
+def _days(dates) -> np.ndarray:
+    return (pd.DatetimeIndex(dates).as_unit("s").asi8 / 86400.0).astype(float)
+
+
+def _statements(view, table_id: str) -> pd.DataFrame | None:
+    try:
+        return view.statements(table_id)
+    except MissingSeriesError:
+        return None
+
+
+def engine_settings(settings: Settings) -> bse.Settings:
+    """The balance-sheet engine's settings with the scorecard's band level (the legs keep the engine's own)."""
+    return bse.Settings(band_level=settings.band_level)
+
+
 def walk_forward(ds, origins, settings: Settings, progress=None) -> tuple[pd.DataFrame, dict]:
     """Every origin's forecasts with their outcomes (columns origin, base, horizon, target_date, target, engine,
-    forecast, low, high, actual, error) and per origin what the engines used (offset, TGA rule)."""
+    forecast, low, high, actual, error) and per origin what the engines used (offset, TGA rule, the engine's)."""
     truth = outcomes(ds)
+    eng = engine_settings(settings)
+    history = bse.error_history(ds, eng)
+    on_grid = set(history["origin"].unique())
+    reserves_errors = bse.with_errors(history, bse.actuals(ds), "reserves")    # outcomes as published by as_of
     full_panel = None
     try:
         full_panel = dc.weekly_panel(ds, "effr_iorb", start=settings.curve_start,
@@ -281,8 +312,19 @@ def walk_forward(ds, origins, settings: Settings, progress=None) -> tuple[pd.Dat
     except MissingSeriesError:
         pass
     rows, used = [], {}
+    hmax = max(settings.horizons)
     for i, origin in enumerate(origins):
         view = ds.at(origin)
+        if origin in on_grid:
+            fc = history[history["origin"] == origin]
+        else:
+            proj = bse.run_origin(ds, origin, max(hmax, 1), eng)
+            fc = bse.forecasts_of(proj, origin) if proj is not None else history.iloc[:0]
+        fc = fc[fc["horizon"] <= hmax]
+        band = None
+        if len(fc):
+            known = bse.errors_known_at(reserves_errors, None, fc["base"].iloc[0], "reserves", eng.band_window_weeks)
+            band = bse.band_quantiles(known, list(range(1, hmax + 1)), eng.band_level, eng.band_min_errors)
         panel = gdp = None
         if full_panel is not None:
             try:
@@ -291,9 +333,10 @@ def walk_forward(ds, origins, settings: Settings, progress=None) -> tuple[pd.Dat
                 gdp = float(view.known_at("GDP", [origin]).iloc[0])
             except MissingSeriesError:
                 panel = None
-        result = run_origin(view, origin, truth, settings, panel, gdp)
+        result = run_origin(view, origin, truth, settings, fc, band, panel, gdp)
         rows += result.rows
-        used[origin] = {"rrp_offset": result.offset, "tga_rule": result.tga_rule}
+        used[origin] = {"rrp_offset": result.offset, "tga_rule": result.tga_rule,
+                        "engine_tga_rule": bse.tga_rule_at(view, origin)}
         if progress:
             progress(i + 1, len(origins))
     frame = pd.DataFrame(rows)
@@ -355,6 +398,34 @@ def score(forecasts: pd.DataFrame, step_weeks: int) -> pd.DataFrame:
                          "dm_stat": stat, "dm_p": p,
                          "coverage": float(((band["actual"] >= band["low"]) & (band["actual"] <= band["high"])).mean())
                          if len(band) else None})
+    return pd.DataFrame(rows)
+
+
+LEG_PARTS = ("fed_assets", "tga", "rrp", "rest")      # reserves = Fed assets - TGA - ON RRP - (currency and other)
+
+
+def leg_contributions(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """The balance-sheet engine's reserves error split by leg, per origin and horizon: by the identity a Fed assets
+    error moves reserves one for one, a TGA or ON RRP error the other way, and the rest (currency and other) is
+    what is left. Columns origin, horizon, target_date, reserves (the error) and one per LEG_PARTS, adding up to it."""
+    f = forecasts[(forecasts["engine"] == "balance_sheet") & forecasts["target"].isin(["reserves", "fed_assets", "tga",
+                                                                                       "rrp"])]
+    wide = f.pivot_table(index=["origin", "horizon", "target_date"], columns="target", values="error").dropna()
+    if wide.empty:
+        return pd.DataFrame(columns=["origin", "horizon", "target_date", "reserves", *LEG_PARTS])
+    out = pd.DataFrame({"reserves": wide["reserves"], "fed_assets": wide["fed_assets"], "tga": -wide["tga"],
+                        "rrp": -wide["rrp"]})
+    out["rest"] = out["reserves"] - out["fed_assets"] - out["tga"] - out["rrp"]
+    return out.reset_index()
+
+
+def limiting_legs(contrib: pd.DataFrame) -> pd.DataFrame:
+    """Per horizon, the mean absolute contribution of each leg to the reserves error, largest first in `order`."""
+    rows = []
+    for h, g in contrib.groupby("horizon"):
+        sizes = {leg: float(g[leg].abs().mean()) for leg in LEG_PARTS}
+        rows.append({"horizon": int(h), "reserves": float(g["reserves"].abs().mean()), **sizes,
+                     "order": sorted(sizes, key=sizes.get, reverse=True)})
     return pd.DataFrame(rows)
 
 

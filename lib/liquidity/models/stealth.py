@@ -1,7 +1,7 @@
-"""The stealth-QE scenario (notebook stealth_qe): the TGA spent down while the Fed's securities follow the QT engine
-with the decisions known on a date, put through the weekly identity; what drives that path (the decisions, and the
-pace this note assumes once a programme's stated elevated phase is over); and how weekly net-liquidity changes move
-with risk-asset returns (rolling and lead-lag correlations, with intervals at the house significance level).
+"""The stealth-QE note (notebook stealth_qe; its path comes from the balance-sheet engine, models.engine): what
+drives that path (the decisions, and the pace this note assumes once a programme's stated elevated phase is over);
+and how weekly net-liquidity changes move with risk-asset returns (rolling and lead-lag correlations, with intervals
+at the house significance level).
 """
 from __future__ import annotations
 
@@ -14,30 +14,10 @@ import pandas as pd
 from ..core.rules import SIGNIFICANCE
 from ..data.events import decisions
 from ..data.measures import asof_align
-from . import scenarios
-from .qt import Anchor, qt_end_month
+from .qt import qt_end_month
 
 # the one z of every interval here: the intervals carry a verdict ("no evidence of a link" when they hold zero)
 Z = NormalDist().inv_cdf(1 - SIGNIFICANCE / 2)
-
-
-# -- the path -----------------------------------------------------------------------------------------------------------
-def scenario_path(spec: scenarios.QtSpec, start: scenarios.Start, anchor: Anchor, tga: pd.Series, months: int,
-                  rrp_offset: float, rrp_floor: float, currency_per_week: float, residual_sd: float,
-                  level: float) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Holdings by month on the QT engine, then reserves by week through the identity with the TGA path `tga`;
-    purchases and MBS principal reinvested counted on the same weekly grid, from the start week to the path's end.
-    Returns the weekly path and {"bills_bought", "mbs_reinvested"} (billions over the path)."""
-    holdings = scenarios.project_holdings(spec, anchor.month, anchor.treasuries, anchor.mbs, anchor.other_assets,
-                                          months)
-    weeks = tga.index
-    assets = start.fed_assets + scenarios.weekly_changes(holdings["fed_assets"], anchor.date, anchor.fed_assets,
-                                                         start.date, weeks)
-    path = scenarios.project_reserves(start, tga, assets, rrp_offset=rrp_offset, rrp_floor=rrp_floor,
-                                      currency_per_week=currency_per_week, residual_sd=residual_sd, level=level)
-    bought = {c: float(scenarios.weekly_changes(holdings[c].cumsum(), anchor.date, 0.0, start.date, weeks).iloc[-1])
-              for c in ("bills_bought", "mbs_reinvested")}
-    return path, bought
 
 
 @dataclass(frozen=True)

@@ -253,11 +253,15 @@ def units(f: Finding) -> list[tuple[list[Claim], Text]]:
     out, claims, i = [], list(f.claims), 0
     while i < len(claims):
         c, j = claims[i], i + 1
-        while c.kind == "change" and j < len(claims) and claims[j].kind == "change" and \
-                (claims[j].start, claims[j].end, claims[j].provenance) == (c.start, c.end, c.provenance):
+        while j < len(claims) and _same_clause(c, claims[j]):
             j += 1
         group = claims[i:j]
-        if len(group) > 1:
+        if len(group) > 1 and c.kind == "level":
+            text = tr("on {date}, {items}", date=fmt.date(c.date),
+                      items=listing(tr("{subject} stood at {value}", subject=subject(g),
+                                       value=amount(g.value, g.unit, digits=g.digits)) for g in group))
+            out.append((group, text))
+        elif len(group) > 1:
             text = tr("from {start} to {end}, {items}", start=fmt.date(c.start), end=fmt.date(c.end),
                       items=listing(tr("{subject} {moved}", subject=subject(g), moved=_moved(g)) for g in group))
             if c.provenance == "hindsight":
@@ -267,6 +271,15 @@ def units(f: Finding) -> list[tuple[list[Claim], Text]]:
             out.append(([c], clause(c)))
         i = j
     return out
+
+
+def _same_clause(a: Claim, b: Claim) -> bool:
+    """Claims that read as one clause: changes over one window, or data levels on one day."""
+    if a.kind != b.kind or a.provenance != b.provenance or a.provenance != "data" and a.kind == "level":
+        return False
+    if a.kind == "change":
+        return (a.start, a.end) == (b.start, b.end)
+    return a.kind == "level" and a.date == b.date
 
 
 def sentence(f: Finding) -> Text:

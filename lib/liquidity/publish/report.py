@@ -41,7 +41,8 @@ PACKAGES = ("liquidity", "pandas", "numpy", "scipy", "altair", "vl-convert-pytho
             "fredapi", "ipykernel")
 SOURCE_NAMES = {"mirror": "mirror snapshot (see the mirror's SOURCES.md)", "fred-api": "FRED API",
                 "fred-csv": "FRED CSV download", "fiscaldata": "Treasury Fiscal Data",
-                "nyfed": "NY Fed Markets API"}
+                "nyfed": "NY Fed Markets API",
+                "treasury": "the Treasury's refunding statements, each with its release address"}
 WIDE_COLUMNS = 6          # tables with more columns print in a smaller type
 UNIT_NAMES = {"billions_usd": "billions of USD", "millions_usd": "millions of USD", "percent": "percent",
               "index": "index", "usd": "US dollars", "native": "as published"}   # the catalog's native units

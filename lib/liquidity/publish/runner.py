@@ -232,9 +232,10 @@ def _clean_incomplete(out: Path) -> None:
 def data_fingerprint() -> str:
     h = hashlib.sha256()
     metas = cache.all_meta() if cache.db_path().exists() else {}
-    for info in load_catalog():
-        meta = metas.get(info.id) or {}
-        h.update(f"{info.id}:{meta.get('checksum', '')}:{meta.get('stale', '')}\n".encode())
+    catalog = load_catalog()
+    for sid in [*catalog.ids(), *catalog.tables]:          # series and statement tables
+        meta = metas.get(sid) or {}
+        h.update(f"{sid}:{meta.get('checksum', '')}:{meta.get('stale', '')}\n".encode())
     return h.hexdigest()[:16]
 
 
@@ -283,14 +284,9 @@ def _worker_init(log_path: str) -> None:
     sys.stderr = open(2, "w", closefd=False)
 
 
-ONE_EXECUTION = False     # on once every notebook renders all its languages from one execution (i18n.Text)
-
-
 def same_execution(tasks: list[Task]) -> list[list[Task]]:
     """Tasks that one execution serves: the same notebook, set and parameters in different languages. The kernel,
     the data and the computation are paid once; each language is rendered from the same results (i18n.Text)."""
-    if not ONE_EXECUTION:
-        return [[t] for t in tasks]
     groups: dict[str, list[Task]] = {}
     for t in tasks:
         same = json.dumps({k: v for k, v in t.parameters.items() if k != "lang"}, sort_keys=True, default=str)
@@ -745,21 +741,26 @@ def summary_table(report: RunReport) -> str:
 
 
 def list_tasks_json(tasks: list[Task], formats: list[str]) -> str:
-    """For Airflow and other schedulers: one entry per task with the command that runs it alone (`command`), the
-    same into a staged run (`stage_command`, with {run_id} to fill in) and the tasks it must wait for (`upstream`:
-    the scorecard runs before the notes that quote it)."""
+    """For Airflow and other schedulers: one entry per execution (a notebook and parameter set, rendering every
+    language of the plan: `langs`) with the command that runs it alone (`command`), the same into a staged run
+    (`stage_command`, with {run_id} to fill in) and the entries it must wait for (`upstream`: the scorecard runs
+    before the notes that quote it)."""
+    groups = same_execution(tasks)
     out = []
-    for t in tasks:
+    for group in groups:
+        t = group[0]
+        langs = [g.lang for g in group]
         named = "custom" not in t.paramset      # a named set as it is: the same task key wherever it runs
         cmd = ["liquidity", "run", t.notebook, "--params-set", t.paramset.replace("-custom", "").replace("custom", "default"),
-               "--formats", ",".join(formats), "--lang", t.lang]
+               "--formats", ",".join(formats), "--lang", ",".join(langs)]
         for k, v in t.parameters.items() if not named else ():
             if k != "lang":
                 cmd += ["-p", k, json.dumps(v) if not isinstance(v, str) else v]
-        upstream = [u.task_id for u in tasks if u.notebook in providers_of(t.notebook)]
-        out.append({"task_id": t.task_id, "notebook": t.notebook, "paramset": t.paramset, "lang": t.lang,
-                    "parameters": t.parameters, "command": cmd,
-                    "stage_command": [*cmd, "--run-id", "{run_id}", "--stage", "--quiet"], "upstream": upstream})
+        upstream = [u[0].task_id for u in groups if u[0].notebook in providers_of(t.notebook)]
+        out.append({"task_id": t.task_id, "notebook": t.notebook, "paramset": t.paramset, "lang": langs[0],
+                    "langs": langs, "parameters": {k: v for k, v in t.parameters.items() if k != "lang"},
+                    "command": cmd, "stage_command": [*cmd, "--run-id", "{run_id}", "--stage", "--quiet"],
+                    "upstream": upstream})
     return json.dumps(out, indent=2, default=str)
 
 
