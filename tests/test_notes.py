@@ -93,7 +93,7 @@ def test_page_one_holds_the_title_the_data_date_and_the_key_findings(published):
 def test_the_appendix_comes_last(published):
     for task, pdf in notes(published):
         pages = pdf_pages(pdf)
-        word = "Appendix" if task["lang"] == "en" else "附录"
+        word = "Appendix:" if task["lang"] == "en" else "附录："     # the heading, not a line of prose
         lines = [line for page in pages for line in page]
         first = next(i for i, line in enumerate(lines) if line.startswith(word))
         after = flat(" ".join(lines[first:]))
