@@ -73,7 +73,7 @@ def data_messages() -> set[str]:
 
     out |= set(AXIS_TITLES.values())
     from liquidity.data.measures import MEASURES as _M
-    from liquidity.publish.findings import NAMES, VERDICTS, WHO, era_title
+    from liquidity.publish.findings import NAMES, SHORT_VERDICTS, VERDICTS, WHO, era_title
 
     from liquidity.publish import scorecard_report
     from liquidity.publish.curve_report import WHY_NOT_LOCATED
@@ -81,7 +81,7 @@ def data_messages() -> set[str]:
     out |= set(scorecard_report.ENGINES.values()) | set(scorecard_report.TARGETS.values()) | \
         set(scorecard_report.LEGS.values())
 
-    out |= set(VERDICTS.values()) | set(WHO) | set(NAMES.values()) | set(WHY_NOT_LOCATED.values())
+    out |= set(VERDICTS.values()) | set(SHORT_VERDICTS.values()) | set(WHO) | set(NAMES.values()) | set(WHY_NOT_LOCATED.values())
     out |= {era_title(m, "2019-09-17", name=n) for m in _M for n in (True, False)}
     from liquidity.publish.eras import span_title
 

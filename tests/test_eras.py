@@ -76,7 +76,7 @@ def test_a_2019_note_says_ioer_and_never_iorb_and_a_2025_note_says_iorb(publishe
     old_zh = _reader_text(published, "repo_stress", "episode_2019", "zh")
     assert "超额准备金利率" in old_zh and "准备金余额利率" not in old_zh
     new = _reader_text(published, "repo_stress", "as_of_2025_11_17", "en")
-    assert "SOFR - IORB stood at 5bp on 14 Nov 2025" in new and "SOFR - IOER stood" not in new
+    assert "On 14 Nov 2025, SOFR stood at 3.95%, SOFR - IORB stood at 5bp" in new and "SOFR - IOER" not in new
     assert "准备金余额利率" in _reader_text(published, "repo_stress", "as_of_2025_11_17", "zh")
     # the replay speaks of each episode in its own era's names
     both = _reader_text(published, "replay_2019", "default", "en")

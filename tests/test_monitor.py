@@ -168,7 +168,7 @@ def test_monitor_findings_are_claims_that_say_what_the_series_say(published, mir
     f = [plain(x) for x in published.findings("monitor", "as_of_2025_11_17")]
     assert f"Reserves stood below $3.00tn on every observation since {since.day} Oct 2025" in sentence(
         f, "(the alerts that fired; every alert is in the table of section 2)")
-    assert "SOFR stood at 3.95% on 14 Nov 2025; IORB stood at 3.90% on 14 Nov 2025" in sentence(f, "SOFR stood")
+    assert "On 14 Nov 2025, SOFR stood at 3.95%, IORB stood at 3.90%" in sentence(f, "SOFR stood")
     assert "SOFR - IORB peaked at 32bp on 31 Oct 2025, the highest between 1 Jun 2025 and 14 Nov 2025" in \
         sentence(f, "peaked at 32bp")
     zh = published.findings("monitor", "as_of_2025_11_17", "zh")

@@ -233,7 +233,7 @@ def test_repo_stress_findings_are_claims_that_say_what_the_series_say(published,
     assert "SOFR - IORB peaked at 32bp on 31 Oct 2025, the highest between 1 Jan 2025 and 14 Nov 2025" in \
         sentence(f, "peaked at 32bp")
     assert "on 27 of the 32 days with data from 1 Oct 2025 to 17 Nov 2025" in sentence(f, "SRF take-up")
-    assert "the balance-sheet engine puts reserves at" in sentence(f, "the balance-sheet engine puts reserves at")
+    assert "alance-sheet engine puts reserves at" in sentence(f, "alance-sheet engine puts reserves at")
 
     # the newest data: the SRF record starts with the facility, whatever the first date the charts show
     d = published.claims("repo_stress", "default")

@@ -214,9 +214,10 @@ def test_list_tasks_prints_json_for_schedulers():
     # a named set runs as itself (the same task key in a staged run); the notes quoting the scorecard wait for it
     tasks = runner.plan(["scorecard", "tga_drain"], params_set="default,as_of_2025_11_17", langs="en,zh")
     listed = {t["task_id"]: t for t in json.loads(runner.list_tasks_json(tasks, ["ipynb"]))}
-    assert set(listed) == {f"{nb}__{s}{lang}" for nb in ("scorecard", "tga_drain")
-                           for s in ("default", "as_of_2025_11_17") for lang in ("", "_zh")}
+    # one entry per execution: a notebook and set rendering both languages
+    assert set(listed) == {f"{nb}__{s}" for nb in ("scorecard", "tga_drain") for s in ("default", "as_of_2025_11_17")}
     tga = listed["tga_drain__as_of_2025_11_17"]
+    assert tga["langs"] == ["en", "zh"] and tga["command"][tga["command"].index("--lang") + 1] == "en,zh"
     assert "-p" not in tga["command"] and tga["stage_command"][-4:] == ["--run-id", "{run_id}", "--stage", "--quiet"]
     assert sorted(tga["upstream"]) == sorted(k for k in listed if k.startswith("scorecard"))
     assert listed["scorecard__default"]["upstream"] == []

@@ -222,20 +222,24 @@ def test_scorecard_sidecars_carry_every_key_and_the_findings_quote_them(publishe
     assert d["origins_with_treasury_target"] + d["origins_debt_limit_binding"] <= d["origins"]
 
     findings = [plain(s) for s in published.findings("scorecard", "default")]
-    first = sentence(findings, "at 8 weeks the balance-sheet engine")
-    mae, rw = re.search(r"MAE of \$(\d+)bn against \$(\d+)bn", first).groups()
+    claims = published.claims("scorecard", "default")
+    first = sentence(findings, "mean absolute error of Balance-sheet engine on reserves")
+    mae, rw = re.search(r"at \$(\d+)bn and the mean absolute error of Random walk on reserves at \$(\d+)bn", first).groups()
     assert int(mae) == round(d["balance_sheet_reserves_h8_mae"]) and int(rw) == round(d["rw_reserves_h8_mae"])
+    words = {"better": "better", "worse": "worse", "no different": "not distinguishable"}
     for h in (4, 8, 13):
         ratio, p, word = re.search(rf"(\d\.\d\d) at {h} weeks \(p ([<=] [\d.]+), ([a-z ]+)\)", first).groups()
         assert float(ratio) == pytest.approx(d[f"balance_sheet_reserves_h{h}_mae_ratio_rw"], abs=0.005)
-        assert word == sc.verdict(d[f"balance_sheet_reserves_h{h}_mae_ratio_rw"],
-                                  d[f"balance_sheet_reserves_h{h}_dm_p"])
-    cover = sentence(findings, "band held the outcome")
-    shares = [int(x) for x in re.findall(r"(\d+)%", cover.split("against")[0])]
+        assert word == words[sc.verdict(d[f"balance_sheet_reserves_h{h}_mae_ratio_rw"],
+                                        d[f"balance_sheet_reserves_h{h}_dm_p"])]
+        test = claims[f"balance_sheet_reserves_h{h}_test"]            # the claim behind it, checked at publish
+        assert (test["kind"], test["output"], test["p_output"]) == ("test", f"balance_sheet_reserves_h{h}_mae_ratio_rw",
+                                                                     f"balance_sheet_reserves_h{h}_dm_p")
+    assert "at the 5% significance level" in first
+    cover = sentence(findings, "share of outcomes inside the band of nominal 90%")
+    shares = [int(x) for x in re.findall(r"(\d+)% \d+ weeks ahead", cover)]
     assert shares == [round(100 * d[f"balance_sheet_reserves_h{h}_coverage"]) for h in (4, 8, 13)]
-    within = max(abs(d[f"balance_sheet_reserves_h{h}_coverage"] - 0.9) for h in (4, 8, 13)) <= 0.05
-    assert ("within 5 points at every horizon" in cover) == within
-    limit = sentence(findings, "the largest part of the reserves miss comes from")
+    limit = sentence(findings, "contribution of")
     order = sorted(sc.LEG_PARTS, key=lambda leg: d[f"balance_sheet_reserves_h8_limit_{leg}_bn"], reverse=True)
     names = {"fed_assets": "Fed assets", "tga": "TGA", "rrp": "ON RRP", "rest": "currency and other"}
     assert limit.index(names[order[0]]) < limit.index(names[order[1]])

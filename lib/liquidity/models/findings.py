@@ -96,6 +96,7 @@ class Claim:
     digits: int | None = None        # decimals shown, where the default would hide what matters ($50.35bn)
     label_values: tuple = ()         # ((name, value), ...) filling the label's {placeholders}: whole numbers, dates
     p_output: str | None = None      # test: the sidecar key of its p-value
+    horizon: int | None = None       # a forecast's horizon in weeks (test, model values of a scorecard)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -265,7 +266,8 @@ def comparison(id: str, *parts: Claim) -> Claim:
 
 
 def test(id: str, label: str, value, p, unit: str = "ratio", model: str | None = None, output: str | None = None,
-         better_below: float | None = None, p_output: str | None = None, label_values: dict | None = None) -> Claim:
+         better_below: float | None = None, p_output: str | None = None, label_values: dict | None = None,
+         horizon: int | None = None) -> Claim:
     """A test result with its verdict at the house significance level (core.rules.SIGNIFICANCE). With
     `better_below` (1 for an error ratio to a benchmark) the verdict is better / worse / no different; otherwise
     significant / not significant."""
@@ -277,7 +279,8 @@ def test(id: str, label: str, value, p, unit: str = "ratio", model: str | None =
     else:
         verdict = "significant" if significant else "not significant"
     return Claim(id, "test", "model", label=label, value=value, unit=unit, p=p, verdict=verdict, model=model,
-                 output=output or id, p_output=p_output, label_values=_pairs(label_values))
+                 output=output or id, p_output=p_output, label_values=_pairs(label_values),
+                 horizon=None if horizon is None else int(horizon))
 
 
 def projection(id: str, measure: str | None, value, date, low=None, high=None, band=None, model: str = "",
@@ -291,12 +294,13 @@ def projection(id: str, measure: str | None, value, date, low=None, high=None, b
 
 def model_value(id: str, label: str, value, unit: str, model: str, output: str | None = None, date=None,
                 low=None, high=None, band=None, start=None, end=None, label_values: dict | None = None,
-                digits=None) -> Claim:
+                digits=None, horizon: int | None = None) -> Claim:
     """A model's estimate that is not a projection over time (a kink, an elasticity, an offset share): a level of
     the model's output, named and attributed to its model."""
     return Claim(id, "level", "model", label=label, value=_need(id, value), unit=unit, model=model,
                  output=output or id, date=_day(date), low=_num(low), high=_num(high), band=_num(band),
-                 start=_day(start), end=_day(end), label_values=_pairs(label_values), digits=digits)
+                 start=_day(start), end=_day(end), label_values=_pairs(label_values), digits=digits,
+                 horizon=None if horizon is None else int(horizon))
 
 
 def _pairs(values: dict | None) -> tuple:

@@ -136,15 +136,9 @@ def clause(c: Claim) -> Text:
 def _clause(c: Claim) -> Text:
     s = subject(c)
     if c.kind == "level" and c.provenance == "model":
-        text = tr("{model} puts {subject} at {value}", model=tr(c.model), subject=s, value=amount(c.value, c.unit, digits=c.digits))
-        if c.low is not None and c.high is not None:
-            text += tr(" ({band} interval {low} to {high})", band=fmt.share(c.band or 0.9),
-                       low=amount(c.low, c.unit, digits=c.digits), high=amount(c.high, c.unit, digits=c.digits))
-        if c.date is not None:
-            text += tr(" on {date}", date=fmt.date(c.date))
-        elif c.start is not None:
-            text += tr(", estimated on data from {start} to {end}", start=fmt.date(c.start), end=fmt.date(c.end))
-        return text
+        text = tr("{model} puts {subject} at {value}", model=tr(c.model), subject=s,
+                  value=amount(c.value, c.unit, digits=c.digits))
+        return text + _model_suffix(c)
     if c.kind == "level":
         return tr("{subject} stood at {value} on {date}", subject=s, value=amount(c.value, c.unit, digits=c.digits),
                   date=fmt.date(c.date))
@@ -207,6 +201,10 @@ def _clause(c: Claim) -> Text:
     if c.kind == "comparison":
         a, b = c.parts
         return tr("{first}, against {second}", first=_clause(a), second=_clause(b))
+    if c.kind == "test" and c.horizon is not None:
+        return tr("{subject}, {h} weeks ahead: {value} ({p}), {verdict} at the {alpha} significance level", subject=s,
+                  h=fmt.num(c.horizon, 0), value=amount(c.value, c.unit, digits=c.digits), p=fmt.p(c.p),
+                  verdict=tr(VERDICTS[c.verdict]), alpha=fmt.share(SIGNIFICANCE))
     if c.kind == "test":
         return tr("{subject}: {value} ({p}), {verdict} at the {alpha} significance level", subject=s,
                   value=amount(c.value, c.unit, digits=c.digits), p=fmt.p(c.p), verdict=tr(VERDICTS[c.verdict]),
@@ -234,6 +232,25 @@ def _clause(c: Claim) -> Text:
     raise ValueError(f"no template for kind {c.kind}")
 
 
+def _model_suffix(c: Claim) -> Text | str:
+    """What follows a model's value: its interval, then its date, its horizon or the data it was estimated on."""
+    text = ""
+    if c.low is not None and c.high is not None:
+        text = tr(" ({band} interval {low} to {high})", band=fmt.share(c.band or 0.9),
+                  low=amount(c.low, c.unit, digits=c.digits), high=amount(c.high, c.unit, digits=c.digits))
+    if c.date is not None:
+        text += tr(" on {date}", date=fmt.date(c.date))
+    elif c.horizon is not None:
+        text += tr(", {h} weeks ahead", h=fmt.num(c.horizon, 0))
+    elif c.start is not None:
+        text += tr(", estimated on data from {start} to {end}", start=fmt.date(c.start), end=fmt.date(c.end))
+    return text
+
+
+SHORT_VERDICTS = {"better": "better", "worse": "worse", "no different": "not distinguishable",
+                  "significant": "significant", "not significant": "not significant"}
+
+
 def listing(items: list) -> Text:
     """Items as a list in the reader's language: "a, b and c" / "a，b，c"."""
     items = list(items)
@@ -256,7 +273,27 @@ def units(f: Finding) -> list[tuple[list[Claim], Text]]:
         while j < len(claims) and _same_clause(c, claims[j]):
             j += 1
         group = claims[i:j]
-        if len(group) > 1 and c.kind == "level":
+        if len(group) > 1 and c.kind == "test":
+            text = tr("{subject}: {items}, at the {alpha} significance level", subject=subject(c),
+                      alpha=fmt.share(SIGNIFICANCE),
+                      items=listing(tr("{value} at {h} weeks ({p}, {verdict})", value=amount(g.value, g.unit,
+                                                                                          digits=g.digits),
+                                       h=fmt.num(g.horizon, 0), p=fmt.p(g.p), verdict=tr(SHORT_VERDICTS[g.verdict]))
+                                    for g in group))
+            out.append((group, text))
+        elif len(group) > 1 and c.kind == "level" and c.provenance == "model" and \
+                len({(g.label, g.label_values) for g in group}) == 1:
+            text = tr("{model} puts {subject} at {items}", model=tr(c.model), subject=subject(c),
+                      items=listing(tr("{value} {h} weeks ahead", value=amount(g.value, g.unit, digits=g.digits),
+                                       h=fmt.num(g.horizon, 0)) for g in group))
+            out.append((group, text))
+        elif len(group) > 1 and c.kind == "level" and c.provenance == "model":
+            text = tr("{model} puts {items}", model=tr(c.model),
+                      items=listing(tr("{subject} at {value}", subject=subject(g),
+                                       value=amount(g.value, g.unit, digits=g.digits)) for g in group)) + \
+                _model_suffix(c)
+            out.append((group, text))
+        elif len(group) > 1 and c.kind == "level":
             text = tr("on {date}, {items}", date=fmt.date(c.date),
                       items=listing(tr("{subject} stood at {value}", subject=subject(g),
                                        value=amount(g.value, g.unit, digits=g.digits)) for g in group))
@@ -274,12 +311,24 @@ def units(f: Finding) -> list[tuple[list[Claim], Text]]:
 
 
 def _same_clause(a: Claim, b: Claim) -> bool:
-    """Claims that read as one clause: changes over one window, or data levels on one day."""
-    if a.kind != b.kind or a.provenance != b.provenance or a.provenance != "data" and a.kind == "level":
+    """Claims that read as one clause: changes over one window; data levels on one day; one test's results over
+    several horizons; several values of one model with nothing else between them (the same date, horizon or data,
+    no interval)."""
+    if a.kind != b.kind or a.provenance != b.provenance:
         return False
     if a.kind == "change":
         return (a.start, a.end) == (b.start, b.end)
-    return a.kind == "level" and a.date == b.date
+    if a.kind == "test":
+        return a.horizon is not None and b.horizon is not None and a.horizon != b.horizon and \
+            (a.label, a.model) == (b.label, b.model) and \
+            [kv for kv in a.label_values if kv[0] != "h"] == [kv for kv in b.label_values if kv[0] != "h"]
+    if a.kind == "level" and a.provenance == "model":
+        if a.model != b.model or a.low is not None or b.low is not None:
+            return False
+        over_horizons = (a.label, a.label_values, a.date) == (b.label, b.label_values, b.date) and \
+            a.horizon is not None and b.horizon is not None and a.horizon != b.horizon
+        return over_horizons or (a.date, a.horizon, a.start, a.end) == (b.date, b.horizon, b.start, b.end)
+    return a.kind == "level" and a.provenance == "data" and a.date == b.date
 
 
 def sentence(f: Finding) -> Text:
@@ -338,10 +387,12 @@ def expected(c: Claim, lang: str) -> list[str]:
         out.append(r(amount(c.level, c.unit)))
     elif c.kind == "test":
         out += [r(amount(c.value, c.unit, digits=c.digits)), r(fmt.p(c.p)), r(fmt.share(SIGNIFICANCE))]
+        out += [r(fmt.num(c.horizon, 0))] if c.horizon is not None else []
     elif c.kind == "comparison":
         for p in c.parts:
             out += expected(p, lang)
     elif c.kind in ("level", "extreme", "projection", "assumption"):
+        out += [r(fmt.num(c.horizon, 0))] if c.horizon is not None and c.date is None else []
         if c.value is not None:
             out.append(r(amount(c.value, c.unit, digits=c.digits)))
         if c.low is not None and c.high is not None:

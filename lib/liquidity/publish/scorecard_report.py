@@ -68,10 +68,10 @@ def tests(scores: pd.DataFrame, engine: str, target: str, horizons) -> list:
         if r is None or _missing(r["mae_ratio_rw"]):
             continue
         key = f"{engine}_{target}_h{int(h)}"
-        out.append(F.test(f"{key}_test", "{engine} on {target}, {h} weeks ahead: MAE relative to the random walk",
-                          r["mae_ratio_rw"], r["dm_p"], better_below=1.0, model=MODEL, output=f"{key}_mae_ratio_rw",
-                          p_output=f"{key}_dm_p",
-                          label_values={"engine": ENGINES[engine], "target": TARGETS[target], "h": int(h)}))
+        out.append(F.test(f"{key}_test", "{engine} on {target}, MAE relative to the random walk", r["mae_ratio_rw"],
+                          r["dm_p"], better_below=1.0, model=MODEL, output=f"{key}_mae_ratio_rw",
+                          p_output=f"{key}_dm_p", horizon=int(h),
+                          label_values={"engine": ENGINES[engine], "target": TARGETS[target]}))
     return out
 
 
@@ -81,9 +81,9 @@ def mae(scores: pd.DataFrame, engine: str, target: str, h: int, unit: str = "bn"
     if r is None or _missing(r["mae"]):
         return None
     key = f"{engine}_{target}_h{int(h)}"
-    return F.model_value(f"{key}_mae", "the mean absolute error of {engine} on {target}, {h} weeks ahead", r["mae"],
-                         unit, model=MODEL, output=f"{key}_mae", digits=2 if unit == "bp" else None,
-                         label_values={"engine": ENGINES[engine], "target": TARGETS[target], "h": int(h)})
+    return F.model_value(f"{key}_mae", "the mean absolute error of {engine} on {target}", r["mae"], unit,
+                         model=MODEL, output=f"{key}_mae", digits=2 if unit == "bp" else None, horizon=int(h),
+                         label_values={"engine": ENGINES[engine], "target": TARGETS[target]})
 
 
 def limits(limiting: pd.DataFrame, h: int) -> list:
@@ -92,10 +92,10 @@ def limits(limiting: pd.DataFrame, h: int) -> list:
     if found.empty:
         return []
     top = found.iloc[0]
-    return [F.model_value(f"limit_{leg}_h{int(h)}", "the average contribution of {leg} to the reserves miss, {h} weeks "
-                          "ahead", top[leg], "bn", model=MODEL,
-                          output=f"balance_sheet_reserves_h{int(h)}_limit_{leg}_bn",
-                          label_values={"leg": LEGS[leg], "h": int(h)}) for leg in top["order"] if leg in LEG_PARTS]
+    return [F.model_value(f"limit_{leg}_h{int(h)}", "the average contribution of {leg} to the reserves miss", top[leg],
+                          "bn", model=MODEL, output=f"balance_sheet_reserves_h{int(h)}_limit_{leg}_bn",
+                          horizon=int(h), label_values={"leg": LEGS[leg]})
+            for leg in top["order"] if leg in LEG_PARTS]
 
 
 def coverage(scores: pd.DataFrame, engine: str, target: str, horizons, level: float) -> list:
@@ -107,8 +107,8 @@ def coverage(scores: pd.DataFrame, engine: str, target: str, horizons, level: fl
             continue
         key = f"{engine}_{target}_h{int(h)}"
         out.append(F.model_value(f"{key}_coverage", "the share of outcomes inside the band of nominal {level}% of "
-                                 "{engine} on {target}, {h} weeks ahead", r["coverage"], "share", model=MODEL,
-                                 output=f"{key}_coverage",
+                                 "{engine} on {target}", r["coverage"], "share", model=MODEL,
+                                 output=f"{key}_coverage", horizon=int(h),
                                  label_values={"level": round(level * 100), "engine": ENGINES[engine],
-                                               "target": TARGETS[target], "h": int(h)}))
+                                               "target": TARGETS[target]}))
     return out
