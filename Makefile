@@ -68,7 +68,7 @@ $(AIRFLOW_STAMP): pyproject.toml
 	$(AIRFLOW_VENV)/bin/python -m pip install -q -e ".[airflow]"
 	touch $(AIRFLOW_STAMP)
 
-system-deps:
+system-deps:                          ## Chromium, the CJK font of Chinese PDFs (fonts-wqy-zenhei), poppler
 	@tools/system-deps.sh
 
 postgres-deps:                        ## PostgreSQL's server from Debian's packages, for test-executor

@@ -60,7 +60,7 @@ def data_messages() -> set[str]:
     from liquidity.data.events import KIND_LABELS, load_events
     from liquidity.data.measures import MEASURES, SRF_TOTAL_ONLY
     from liquidity.models.claims import REASONS
-    from liquidity.publish.report import SOURCE_NAMES
+    from liquidity.publish.report import SOURCE_NAMES, UNIT_NAMES
 
     out = {m.title for m in MEASURES.values()} | {m.concept for m in MEASURES.values()}
     out |= set(load_events()["label"]) | set(KIND_LABELS.values()) | set(SOURCE_NAMES.values())
@@ -86,6 +86,7 @@ def data_messages() -> set[str]:
     from liquidity.publish.eras import span_title
 
     out |= {span_title(m, "2019-09-17", "2025-10-31", name=n) for m in _M for n in (True, False)}
+    out |= set(UNIT_NAMES.values())
     out |= {SRF_TOTAL_ONLY, "ok", "missing", "stale", "why"}
     out |= {"week", "weeks", "business day", "business days", "day", "days", "quarter", "quarters",
             "ALFRED, as of the cut", "ALFRED, latest", "today's vintage", "1w", "1m", "3m",

@@ -169,18 +169,18 @@ def test_claims_check_findings_quote_each_claim_in_the_reader_s_language_with_un
     zh = published.findings("claims_check", "default", "zh")
     assert en[1] == ("“Banks borrowed $50bn against Treasuries at the SRF on 31 October” is contradicted (claimed: "
                      "$50.35bn, tolerance $0.5bn): RPONTSYD stood at $29.4bn on 31 Oct 2025.")
-    assert zh[1] == ("「10月31日银行以国债为抵押从常备回购便利借入500亿美元」与数据矛盾（论断：503.5亿美元，容差5亿美元）："
+    assert zh[1] == ("“10月31日银行以国债为抵押从SRF借入500亿美元”与数据不符（论断：503.5亿美元，容差5亿美元）："
                      "2025年10月31日RPONTSYD为294亿美元。")
     html = published.path("claims_check", "default", "zh", "html").read_text(encoding="utf-8")
     text = BeautifulSoup(html, "html.parser").get_text(" ")
     text = text[:text.index("附录")]
-    assert "「2025年10月31日有担保隔夜融资利率（SOFR）为4.22%」" in text and "至多100亿美元" in text
+    assert "“2025年10月31日有担保隔夜融资利率（SOFR）报4.22%”" in text and "至多100亿美元" in text
     assert not re.search(r"\b(?:min|max|value|change|first_below)\b", text), "a raw statistic in the Chinese note"
     shared = published.claims("claims_check", "shared_example")
     peak = shared["rrp-peak-3tn"]
     assert (peak["kind"], peak["at"], peak["window"]) == ("extreme", "2022-12-30", ["2021-01-01", "2023-12-31"])
     shared_zh = published.findings("claims_check", "shared_example", "zh")
-    assert any(x.startswith("「2019年9月17日有担保隔夜融资利率交易的第99百分位数为9%」无法在此核查") for x in shared_zh)
+    assert any(x.startswith("“2019年9月17日SOFR成交利率的第99百分位为9%”无法核实") for x in shared_zh)
 
 
 def test_the_chinese_texts_come_from_the_file_or_a_committed_translation_and_fail_loudly(tmp_path, monkeypatch):

@@ -13,10 +13,7 @@ CJK_TEXT = "美元流动性研究笔记"
 
 
 def _has_cjk_font() -> bool:
-    if not shutil.which("fc-list"):
-        return False
-    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
-    return bool(out.strip())
+    return bool(shutil.which("fc-list")) and export.cjk_font_installed()
 
 
 def _note(tmp_path):
@@ -33,7 +30,7 @@ def _note(tmp_path):
 
 @pytest.mark.browser
 @pytest.mark.skipif(export.find_browser() is None, reason="no Chromium on this machine")
-@pytest.mark.skipif(not _has_cjk_font(), reason="no CJK font installed (fonts-noto-cjk)")
+@pytest.mark.skipif(not _has_cjk_font(), reason="the CJK font is not installed (make system-deps: fonts-wqy-zenhei)")
 def test_letter_pdf_renders_chinese_text(tmp_path):
     html = _note(tmp_path)
     pdf = tmp_path / "note.pdf"
@@ -41,9 +38,9 @@ def test_letter_pdf_renders_chinese_text(tmp_path):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert CJK_TEXT in text and "$2.85tn" in text and "hidden code" not in text
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
-    # Chromium embeds the CFF glyphs of Noto CJK as Type 3 fonts; without a CJK font it would draw DejaVu's
-    # empty boxes and add no Type 3 font at all
-    assert "Type 3" in fonts
+    # the Chinese glyphs come from a named, embedded CID font (WenQuanYi Zen Hei has TrueType outlines), never from
+    # unnamed Type 3 fonts (what Chromium makes of Noto CJK's CFF outlines) or DejaVu's empty boxes
+    assert "WenQuanYiZenHei" in fonts and "CID TrueType" in fonts and "Type 3" not in fonts
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "612 x 792 pts (letter)" in info
 
@@ -76,3 +73,12 @@ def test_run_with_pdf_and_no_browser_fails_before_any_kernel(tmp_path, monkeypat
                           env={**__import__("os").environ, "LIQUIDITY_CHROMIUM": str(tmp_path / "no-such-chrome")})
     assert proc.returncode == 2 and "LIQUIDITY_CHROMIUM=/path/to/chrome" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_chinese_pdf_without_the_cjk_font_names_the_fix(tmp_path, monkeypatch):
+    """Chromium would fall back to any CJK font (Noto's Type 3 glyphs, ten times the size): the printer refuses."""
+    export.cjk_font_installed.cache_clear()
+    monkeypatch.setattr(export, "cjk_font_installed", lambda: False)
+    with pytest.raises(export.FontMissing, match="fonts-wqy-zenhei"):
+        export.PdfPrinter("A4").print(tmp_path / "x.html", tmp_path / "x.pdf", "t", "latest", lang="zh")
+    assert not (tmp_path / "x.pdf").exists()

@@ -187,7 +187,7 @@ def test_a_2019_monitor_names_its_era_and_shows_today_s_thresholds_for_compariso
     def before_decisions(lang):
         html = published.path("monitor", "sept_2019", lang, "html").read_text(encoding="utf-8")
         text = re.sub(r"\s+", " ", BeautifulSoup(html, "html.parser").get_text(" "))
-        return text[:text.index("5. What was known" if lang == "en" else "5. 截至观察日已知的决定")]
+        return text[:text.index("5. What was known" if lang == "en" else "5. 观察日已知的政策决定")]
 
     en, zh = before_decisions("en"), before_decisions("zh")
     assert "IOER" in en and "IORB" not in en
@@ -197,7 +197,7 @@ def test_a_2019_monitor_names_its_era_and_shows_today_s_thresholds_for_compariso
     assert "SOFR - IOER peaked at 315bp on 17 Sep 2019" in sentence(f, "315bp")
     assert "at today's thresholds, shown for comparison only" in sentence(f, "stood below $3.00tn")
     assert not any("SRF" in x or "IORB" in x for x in f)
-    assert not any("IORB" in x or "常备回购便利" in x for x in published.findings("monitor", "sept_2019", "zh"))
+    assert not any("IORB" in x or "SRF" in x for x in published.findings("monitor", "sept_2019", "zh"))
     assert any("IORB" in x for x in published.findings("monitor", "default"))
     c = published.claims("monitor", "sept_2019")
     assert "srf_days" not in c and c["iorb"]["expect"] == 1.80 and c["iorb"]["date"] == "2019-09-27"

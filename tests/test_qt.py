@@ -186,7 +186,7 @@ def test_qt_path_findings_are_claims_that_say_what_the_series_say(published, mir
     assert "we assume purchases after the programme's stated elevated phase of $20bn a month from 1 May 2026" in s
     assert "the FOMC decided on 10 Dec 2025: Reserve management purchases begin (~$40bn/month), effective " \
            "12 Dec 2025" in s
-    assert any("我们假设" in x and "每月200亿美元" in x for x in published.findings("qt_path", "default", "zh"))
+    assert any("本报告假设" in x and "每月200亿美元" in x for x in published.findings("qt_path", "default", "zh"))
     # a path that did not happen: its caps are assumptions, never decisions
     n = published.claims("qt_path", "no_end")
     assert (n["assumed_ust_cap"]["provenance"], n["assumed_ust_cap"]["value"]) == ("assumption", 5.0)

@@ -134,7 +134,7 @@ def test_replay_findings_are_claims_that_say_what_the_series_say(published, mirr
     assert "with hindsight (published after 17 Nov 2025), the FOMC decided on 10 Dec 2025" in s
     assert s.endswith("(the decisions shown are the first Fed decisions announced on or after each day 0).")
     zh = published.findings("replay_2019", "as_of_2025_11_17", "zh")
-    assert any("SOFR - IOER（有担保隔夜融资利率减超额准备金利率）" in x for x in zh)
+    assert any("SOFR-IOER利差" in x for x in zh)
     # the caveat on reserves over GDP carries the two ratios as claims, each with its own week
     import json
 

@@ -10,7 +10,7 @@ from liquidity.publish.i18n import fmt, set_language
 
 @pytest.mark.parametrize("value,en,zh", [(2850.3, "$2.85tn", "2.85万亿美元"), (943.2, "$943bn", "9432亿美元"),
                                         (-51.8, "-$52bn", "-518亿美元"), (3.172, "$3.2bn", "32亿美元"),
-                                        (1000.0, "$1.00tn", "1.00万亿美元"), (None, "n/a", "无数据"),
+                                        (1000.0, "$1.00tn", "1万亿美元"), (None, "n/a", "无数据"),
                                         (float("nan"), "n/a", "无数据")])
 def test_amounts_in_both_languages(value, en, zh):
     try:

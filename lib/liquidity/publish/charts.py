@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import html
 import os
+import re
 
 import altair as alt
 import pandas as pd
 
 from ..data.events import KIND_LABELS, load_events
 from .i18n import fmt, language, tr
+from .typography import FONT_STACK
 
 WIDTH, HEIGHT = 680, 250        # the full text width of an A4/Letter page at 96 px per inch, minus margins
 EVENT_ROW = 12                  # px between the staggered rows of event numbers
@@ -36,7 +38,7 @@ def _theme() -> dict:
     return {
         "config": {
             "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
-            "font": "DejaVu Sans, Noto Sans CJK SC, Arial, sans-serif",
+            "font": FONT_STACK.replace('"', ""),      # Latin in DejaVu Sans, Chinese in WenQuanYi Zen Hei
             "title": {"fontSize": 14, "anchor": "start", "subtitleFontSize": 11, "subtitleColor": "#555",
                       "limit": 0},
             "axis": {"labelFontSize": 11, "titleFontSize": 11, "gridColor": "#e8e8e8", "titleLimit": 0},
@@ -53,7 +55,8 @@ def _interactive_renderer(spec: dict, **kwargs) -> dict:
     from altair.utils import spec_to_html
     from altair.vegalite.v6 import VEGA_VERSION, VEGAEMBED_VERSION, VEGALITE_VERSION
 
-    doc = spec_to_html(spec, mode="vega-lite", vega_version=VEGA_VERSION, vegaembed_version=VEGAEMBED_VERSION,
+    doc = spec_to_html(localize(spec, language()), mode="vega-lite", vega_version=VEGA_VERSION,
+                       vegaembed_version=VEGAEMBED_VERSION,
                        vegalite_version=VEGALITE_VERSION, template="inline", fullhtml=True,
                        embed_options=_locale_options())
     height = spec.get("height") if isinstance(spec.get("height"), (int, float)) else HEIGHT
@@ -73,7 +76,8 @@ def setup(force_mode: str | None = None) -> None:
         alt.renderers.register("liquidity_interactive", _interactive_renderer)
         alt.renderers.enable("liquidity_interactive")
     else:
-        alt.renderers.enable("svg", embed_options=_locale_options())
+        alt.renderers.register("liquidity_svg", lambda spec, **kwargs: {"image/svg+xml": svg(spec, language())})
+        alt.renderers.enable("liquidity_svg")
 
 
 def _locale_options() -> dict:
@@ -82,12 +86,219 @@ def _locale_options() -> dict:
 
 
 def svg(spec: dict, lang: str) -> str:
-    """A chart spec (Text already rendered) as SVG, with dates and numbers in the language's d3 locale."""
+    """A chart spec (Text already rendered) as SVG: dated axes and amount axes in the language's conventions
+    (`localize`), numbers in its d3 locale."""
     import vl_convert as vlc
     from altair.utils._importers import vl_version_for_vl_convert
 
     locale = {"format_locale": "zh-CN", "time_format_locale": "zh-CN"} if lang == "zh" else {}
-    return vlc.vegalite_to_svg(spec, vl_version=vl_version_for_vl_convert(), **locale)
+    return vlc.vegalite_to_svg(localize(spec, lang), vl_version=vl_version_for_vl_convert(), **locale)
+
+
+# -- axes in the reader's conventions ----------------------------------------------------------------------------------
+# A chart is built once and drawn in every language of the run, so what depends on the language and on the data
+# drawn (which dates an axis spans, how large its amounts are) is decided here, on the finished spec, for every chart
+# of every note (the helpers below and charts a notebook builds itself alike).
+#
+# Time axes: a label carries its year whenever the axis spans more than one calendar year: 2019 ... 2026 (2019年),
+# Apr 2024 (2024年4月); within one year, months or days: Jul, 6 Jul (7月, 7月6日). Chinese labels are numeric
+# (d3's zh-CN month names read 七月).
+# Amount axes (billions of USD inside the library) are drawn in the unit the prose uses: in Chinese 亿美元, or 万亿美元
+# when the axis reaches 1万亿; in English billions, or trillions when the axis reaches $1tn (fmt.bn does the same).
+TIME_FORMATS = {  # (year on every label, unit of the ticks) -> d3 time format by language
+    (False, "day"): {"en": "%-d %b", "zh": "%-m月%-d日"},
+    (True, "day"): {"en": "%-d %b %Y", "zh": "%Y年%-m月%-d日"},
+    (False, "month"): {"en": "%b", "zh": "%-m月"},
+    (True, "month"): {"en": "%b %Y", "zh": "%Y年%-m月"},
+    (True, "year"): {"en": "%Y", "zh": "%Y年"},
+}
+AMOUNT_TITLES = {      # English titles of amount axes (billions of USD) -> the title when drawn in trillions
+    "Billions of USD": "Trillions of USD", "Billions of USD a month": "Trillions of USD a month",
+    "Billions of USD per week": "Trillions of USD per week",
+}
+TRILLION = 1000.0      # billions
+
+
+def time_axis(start, end, lang: str) -> dict:
+    """Format and tick interval of a time axis from `start` to `end` (Timestamps) in `lang`."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    days = max((end - start).days, 1)
+    years = start.year != end.year
+    if days > 3 * 366:
+        step = max(1, -(-int(round(days / 365.25)) // 9))
+        return {"format": TIME_FORMATS[(True, "year")][lang], "tickCount": {"interval": "year", "step": step}}
+    if days > 120:
+        months = days / 30.44
+        step = next(s for s in (1, 2, 3, 6, 12) if months / s <= (8 if years else 10))
+        return {"format": TIME_FORMATS[(years, "month")][lang], "tickCount": {"interval": "month", "step": step}}
+    weeks = days / 7
+    step = max(1, -(-int(weeks) // (6 if years else 9)))
+    return {"format": TIME_FORMATS[(years, "day")][lang], "tickCount": {"interval": "week", "step": step}}
+
+
+def amount_title(title: str, lang: str, trillions: bool) -> str | None:
+    """The axis title in the unit an amount axis is drawn in, or None when `title` is not an amount title."""
+    if lang == "zh":
+        if "十亿美元" not in title:
+            return None
+        return title.replace("十亿美元", "万亿美元" if trillions else "亿美元")
+    if title in AMOUNT_TITLES:
+        return AMOUNT_TITLES[title] if trillions else title
+    if re.search(r"\bbn\b", title):
+        return re.sub(r"\bbn\b", "tn", title) if trillions else title
+    return None
+
+
+def amount_label_expr(lang: str, trillions: bool) -> str | None:
+    """The tick labels of an amount axis whose values are billions: x10 for 亿, /1000 for 万亿 or trillions."""
+    if trillions:
+        return "format(datum.value / 1000, '~f')"
+    return "format(datum.value * 10, '~f')" if lang == "zh" else None
+
+
+def localize(spec: dict, lang: str) -> dict:
+    """A copy of a (rendered) Vega-Lite spec with its time axes dated and its amount axes in the language's unit."""
+    import copy
+
+    spec = copy.deepcopy(spec)
+    _localize_view(spec, spec.get("datasets", {}), None, lang)
+    if lang == "zh":      # no bold: it would reach the Latin letters only (typography: Zen Hei has no bold face)
+        config = spec.setdefault("config", {})
+        for key, prop in (("title", "fontWeight"), ("axis", "titleFontWeight"), ("legend", "titleFontWeight"),
+                          ("header", "titleFontWeight"), ("header", "labelFontWeight")):
+            config.setdefault(key, {})[prop] = "normal"
+    return spec
+
+
+def _units(view: dict, data):
+    """Every unit (mark) of a view with the data it draws: (unit, records or None)."""
+    data = view.get("data", data)
+    if "layer" in view:
+        for child in view["layer"]:
+            yield from _units(child, data)
+    elif "mark" in view:
+        yield view, data
+
+
+def _records(data, datasets: dict) -> list[dict]:
+    if not isinstance(data, dict):
+        return []
+    if "values" in data and isinstance(data["values"], list):
+        return data["values"]
+    return datasets.get(data.get("name"), []) if "name" in data else []
+
+
+def _localize_view(view: dict, datasets: dict, data, lang: str) -> None:
+    for key in ("hconcat", "vconcat", "concat"):
+        for child in view.get(key, []):
+            _localize_view(child, datasets, view.get("data", data), lang)
+    if "facet" in view and "spec" in view:
+        _facet_amounts(view, datasets, lang)
+        _localize_view(view["spec"], datasets, view.get("data", data), lang)
+        return
+    units = list(_units(view, data))
+    if not units:
+        return
+    _time_axes(units, datasets, lang)
+    trillions = _amount_axes(units, datasets, lang)
+    if trillions is not None:        # a title that names the unit names the axis's: 准备金（万亿美元）
+        for holder in [view, *(u for u, _ in units)]:
+            _retitle(holder, lang, trillions)
+
+
+def _retitle(holder: dict, lang: str, trillions: bool) -> None:
+    title = holder.get("title")
+    if isinstance(title, str):
+        holder["title"] = amount_title(title, lang, trillions) or title
+    elif isinstance(title, dict) and isinstance(title.get("text"), str):
+        title["text"] = amount_title(title["text"], lang, trillions) or title["text"]
+
+
+def _channel_values(units, datasets, channels, kind):
+    """The values of the fields of `channels` (e.g. x and x2) of type `kind` over the units."""
+    out = []
+    for unit, data in units:
+        enc = unit.get("encoding", {})
+        rows = _records(unit.get("data", data), datasets)
+        for ch in channels:
+            e = enc.get(ch)
+            if not isinstance(e, dict) or "field" not in e:
+                continue
+            if ch in ("x", "y") and e.get("type") != kind:
+                continue
+            out.extend(r.get(e["field"]) for r in rows if r.get(e["field"]) is not None)
+    return out
+
+
+def _time_axes(units, datasets, lang) -> None:
+    temporal = [u for u, _ in units if isinstance(u.get("encoding", {}).get("x"), dict)
+                and u["encoding"]["x"].get("type") == "temporal"]
+    if not temporal:
+        return
+    axes = [u["encoding"]["x"].get("axis", {}) for u in temporal]
+    if any(a is None or (isinstance(a, dict) and ("format" in a or "labelExpr" in a)) for a in axes):
+        return                                   # no axis drawn, or one the chart formats itself
+    values = pd.to_datetime(pd.Series(_channel_values(units, datasets, ("x", "x2"), "temporal")), errors="coerce")
+    values = values.dropna()
+    if values.empty:
+        return
+    chosen = time_axis(values.min(), values.max(), lang)
+    for u in temporal:
+        u["encoding"]["x"]["axis"] = {**(u["encoding"]["x"].get("axis") or {}), **chosen}
+
+
+def _amount_axes(units, datasets, lang) -> bool | None:
+    """The amount axis of a view in the language's unit; returns whether it is drawn in trillions (None: no amount
+    axis)."""
+    titled = [u for u, _ in units if isinstance(u.get("encoding", {}).get("y"), dict)
+              and isinstance(u["encoding"]["y"].get("title"), str)
+              and amount_title(u["encoding"]["y"]["title"], lang, False) is not None]
+    if not titled:
+        return None
+    values = pd.to_numeric(pd.Series(_channel_values(units, datasets, ("y", "y2"), "quantitative")), errors="coerce")
+    trillions = bool(values.abs().max() >= TRILLION) if values.notna().any() else False
+    expr = amount_label_expr(lang, trillions)
+    for u, _ in units:
+        y = u.get("encoding", {}).get("y")
+        if not isinstance(y, dict) or y.get("type") != "quantitative" or y.get("axis", {}) is None:
+            continue
+        if u in titled:
+            y["title"] = amount_title(y["title"], lang, trillions)
+        if expr:
+            y["axis"] = {**(y.get("axis") or {}), "labelExpr": expr}
+    return trillions
+
+
+def _facet_amounts(view: dict, datasets: dict, lang: str) -> None:
+    """A facet whose rows are measures with their units in the row label (Reserves (bn), SOFR - IORB (bp)): the
+    amount rows' values rescaled to the unit their label then names (the axes are independent, one per row)."""
+    row = view["facet"].get("row") if isinstance(view["facet"], dict) else None
+    y = view["spec"].get("encoding", {}).get("y", {})
+    if not isinstance(row, dict) or "field" not in row or not isinstance(y, dict) or "field" not in y:
+        return
+    name = (view.get("data") or {}).get("name")
+    rows = datasets.get(name) if name else (view.get("data") or {}).get("values")
+    if not rows:
+        return
+    label, field = row["field"], y["field"]
+    top = {}
+    for r in rows:
+        if amount_title(str(r.get(label, "")), lang, False) is not None and r.get(field) is not None:
+            top[r[label]] = max(top.get(r[label], 0.0), abs(float(r[field])))
+    if not top:
+        return
+    factor = {k: (1 / 1000 if v >= TRILLION else (10 if lang == "zh" else 1)) for k, v in top.items()}
+    new_rows = []
+    for r in rows:
+        key = r.get(label)
+        if key in factor:
+            r = {**r, field: None if r.get(field) is None else float(r[field]) * factor[key],
+                 label: amount_title(str(key), lang, top[key] >= TRILLION)}
+        new_rows.append(r)
+    if name:
+        datasets[name] = new_rows
+    else:
+        view["data"]["values"] = new_rows
 
 
 AXIS_TITLES = {"bn": "Billions of USD", "billions_usd": "Billions of USD", "millions_usd": "Millions of USD",
@@ -99,11 +310,12 @@ def axis_title(units: str) -> str:
     return tr(AXIS_TITLES.get(units, units))
 
 
-def source_line(series: list[str] | tuple[str, ...], as_of_label: str, extra: str = "") -> str:
-    """The chart's subtitle: the series it draws and the data's as-of (already translated `extra` appended)."""
+def source_line(series: list[str] | tuple[str, ...], as_of_label: str, extra: str = "") -> str | list[str]:
+    """The chart's subtitle: the series it draws and the data's as-of, and the already translated `extra` on a
+    second line (one line would run past the chart's width, in Chinese first)."""
     when = tr("latest") if as_of_label == "latest" else fmt.date(as_of_label)
     text = tr("Source: {series}; data as of {as_of}", series=", ".join(series), as_of=when)
-    return text + (tr("; ") + extra if extra else "")
+    return [text, extra] if extra else text
 
 
 def titled(chart, title: str, subtitle: str | list[str]):

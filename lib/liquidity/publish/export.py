@@ -16,15 +16,19 @@ import html
 import os
 import re
 import shutil
+import subprocess
+from functools import lru_cache
 from pathlib import Path
 
 from ..core import atomic
 from ..core.errors import LiquidityError
-from .i18n import keeps, speaking, tr
+from .i18n import fmt, keeps, speaking, tr
 from .report import FINDINGS_MIME, NOTE_MIME
+from .typography import FONT_STACK, MONO_STACK, typeset
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZES = ("A4", "Letter")
+HTML_LANG = {"en": "en", "zh": "zh"}     # <html lang> (ISO 639-1, as nbconvert requires): fonts, line breaks
 ORDER = ("findings", "headline-chart", None, "caveats", "appendix")
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
 
@@ -122,24 +126,55 @@ def _drop_empty_headings(cells: list) -> list:
     return keep
 
 
+PAGE_NUMBER, TOTAL_PAGES = "\x00page\x00", "\x00pages\x00"      # where Chromium's page counters go
+
+
 def labels(lang: str) -> dict:
-    """The title block's and the page header's words, in the note's language."""
+    """The title block's, page header's and footer's words, in the note's language (rendered strings)."""
     with speaking(lang):
-        return {"question": tr("The question"), "run": tr("Run"), "as_of": tr("Data as of"),
-                "paramset": tr("Parameter set"), "source": tr("Source"), "status": tr("Status"),
-                "behind": tr("Behind schedule"), "page": tr("page"), "of": tr("of"), "run_id": tr("run")}
+        return {k: str(v) for k, v in {
+            "question": tr("The question"), "run": tr("Run"), "as_of": tr("Data as of"),
+            "paramset": tr("Parameter set"), "source": tr("Source"), "status": tr("Status"),
+            "behind": tr("Behind schedule"), "run_id": tr("run"), "colon": tr(": "), "sep": tr("; "),
+            "page_of": tr("page {page} of {pages}", page=PAGE_NUMBER, pages=TOTAL_PAGES)}.items()}
+
+
+def as_of_text(as_of: str, data_end: str | None, lang: str) -> str:
+    """What the title block and the page header say after "Data as of": the as-of date, or for the latest data
+    the date of the newest observation (31 Aug 2026 / 2026年8月21日（最新一期数据）)."""
+    with speaking(lang):
+        if as_of != "latest":
+            return str(fmt.date(as_of))
+        if not data_end:
+            return str(tr("latest"))
+        return str(tr("latest (newest observation {date})", date=fmt.date(data_end)))
+
+
+def run_date_text(run_date: str, lang: str) -> str:
+    """The run's date and time (UTC) in the note's language: 2026-11-29 14:19 UTC / 2026年11月29日 14:19（UTC）."""
+    import pandas as pd
+
+    try:
+        when = pd.Timestamp(run_date.replace(" UTC", ""))
+    except (ValueError, AttributeError):
+        return run_date
+    with speaking(lang):
+        return str(tr("{date} {time} UTC", date=fmt.date(when), time=f"{when:%H:%M}"))
 
 
 def to_html(nb, note: dict, show_code: bool = False, lang: str = "en") -> str:
     info = note_info(nb, lang)
-    note = {**info, **note, "labels": labels(lang), "lang": lang}
+    note = {**info, **note, "labels": labels(lang), "lang": lang, "fonts": FONT_STACK, "mono": MONO_STACK}
+    if "run_date" in note:
+        note["run_date_text"] = run_date_text(note["run_date"], lang)
     from nbconvert import HTMLExporter   # here, not at import: planning a run needs find_browser only
 
     exporter = HTMLExporter(template_name="liquidity_note", extra_template_basedirs=[str(TEMPLATES)],
+                            language_code=HTML_LANG.get(lang, lang),
                             exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True)
     resources = {"note": note, "metadata": {"name": note.get("title", "")}}
     body, _ = exporter.from_notebook_node(reader_order(nb, lang), resources=resources)
-    return keep_headings_with_content(body)
+    return typeset(keep_headings_with_content(body), lang)
 
 
 def keep_headings_with_content(page: str) -> str:
@@ -178,6 +213,26 @@ class BrowserMissing(LiquidityError):
     pass
 
 
+class FontMissing(LiquidityError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def cjk_font_installed() -> bool:
+    """Whether fontconfig knows the CJK font of the Chinese notes (typography.CJK_FONT)."""
+    from .typography import CJK_FONT
+
+    try:
+        out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return CJK_FONT in out
+
+
+FONT_HELP = ("Chinese PDF notes need the font WenQuanYi Zen Hei (TrueType outlines, embedded as a named CID font): "
+             "`make system-deps`, or `sudo apt-get install fonts-wqy-zenhei`; or leave pdf out of --formats")
+
+
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage"]
@@ -203,7 +258,7 @@ def find_browser() -> str | None:
 
 
 BROWSER_HELP = ("PDF notes need Chromium or Chrome: install it (Debian/Ubuntu: `sudo apt-get install chromium "
-                "fonts-noto-cjk`), or set LIQUIDITY_CHROMIUM=/path/to/chrome, or run `playwright install chromium` "
+                "fonts-wqy-zenhei`), or set LIQUIDITY_CHROMIUM=/path/to/chrome, or run `playwright install chromium` "
                 "where downloads are allowed; or leave pdf out of --formats")
 
 
@@ -249,19 +304,13 @@ class PdfPrinter:
     def print(self, html_path: Path, pdf_path: Path, title: str, as_of: str, run_id: str = "",
               lang: str = "en") -> None:
         """Print the HTML note: header with the title and "data as of", footer with page x of y and the run id."""
-        lab = labels(lang)
+        if lang == "zh" and not cjk_font_installed():
+            raise FontMissing(FONT_HELP)      # else Chromium falls back to any CJK font: Type 3 glyphs, 10x the size
         page = self._browser.new_page()
         try:
             _offline(page)
             page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
-            font = "font-family:'DejaVu Sans','Noto Sans CJK SC',sans-serif"
-            header = (f'<div style="font-size:8px;width:100%;padding:0 12mm;color:#555;display:flex;{font};'
-                      f'justify-content:space-between"><span>{_esc(title)}</span><span>{_esc(lab["as_of"])} '
-                      f'{_esc(as_of)}</span></div>')
-            footer = (f'<div style="font-size:8px;width:100%;padding:0 12mm;color:#555;display:flex;{font};'
-                      f'justify-content:space-between"><span>{_esc(lab["page"])} <span class="pageNumber"></span> '
-                      f'{_esc(lab["of"])} <span class="totalPages"></span></span><span>{_esc(lab["run_id"])} '
-                      f'{_esc(run_id)}</span></div>')
+            header, footer = page_templates(title, as_of, run_id, lang)
             tmp = Path(pdf_path).with_name(f".{Path(pdf_path).name}.tmp")
             page.pdf(path=str(tmp), format=self.page_size, print_background=True, display_header_footer=True,
                      header_template=header, footer_template=footer, prefer_css_page_size=False,
@@ -269,6 +318,22 @@ class PdfPrinter:
             os.replace(tmp, pdf_path)
         finally:
             page.close()
+
+
+def page_templates(title: str, as_of: str, run_id: str, lang: str) -> tuple[str, str]:
+    """Chromium's page header (the title, and "data as of") and footer (page x of y, the run id), in the note's
+    language: "page 2 of 9 · run 2026…" / "第2页，共9页 · 运行编号：2026…"."""
+    lab = labels(lang)
+    style = (f"font-size:8px;width:100%;padding:0 12mm;color:#555;display:flex;justify-content:space-between;"
+             f"font-family:{FONT_STACK.replace(chr(34), chr(39))}")
+    gap = "" if lang == "zh" else " "              # 数据截至2026年8月21日 / Data as of 21 Aug 2026
+    page_of = _esc(lab["page_of"]).replace(PAGE_NUMBER, '<span class="pageNumber"></span>') \
+        .replace(TOTAL_PAGES, '<span class="totalPages"></span>')
+    header = (f'<div style="{style}"><span>{_esc(title)}</span>'
+              f'<span>{_esc(lab["as_of"])}{gap}{_esc(as_of)}</span></div>')
+    footer = (f'<div style="{style}"><span>{page_of}</span>'
+              f'<span>{_esc(lab["run_id"])}{_esc(lab["colon"])}{_esc(run_id)}</span></div>')
+    return header, footer
 
 
 def html_to_pdf(html_path: Path, pdf_path: Path, title: str, as_of: str, page_size: str = "A4", run_id: str = "",

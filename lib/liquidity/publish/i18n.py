@@ -256,6 +256,11 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or (not isinstance(x, str) and pd.isna(x))
 
 
+def _trim(number: str) -> str:
+    """A decimal without trailing zeros: 746.0 -> 746, 2.90 -> 2.9, 503.5 -> 503.5 (Chinese amounts)."""
+    return number.rstrip("0").rstrip(".") if "." in number else number
+
+
 def _translatable(fn):
     """A formatter that returns a Text: the number or date in every language of the run."""
     @functools.wraps(fn)
@@ -276,14 +281,18 @@ class fmt:  # noqa: N801 (used like a module: fmt.bn(...))
         x = float(x)
         neg, a = x < 0, abs(x)
         prefix = "-" if neg else ("+" if sign and a > 0 else "")
-        if language() == "zh":
+        if language() == "zh":      # 亿 and 万亿, no trailing zero: 746亿美元, 3万亿美元, 2.9万亿美元, 503.5亿美元
             if a >= 1000:
-                return f"{prefix}{a / 1000:.{2 if digits is None else digits}f}万亿美元"
+                return f"{prefix}{_trim(f'{a / 1000:.{2 if digits is None else digits}f}')}万亿美元"
             yi = a * 10
-            d = max(digits - 1, 0) if digits is not None else (0 if yi >= 10 else 1)   # 100亿美元, 503.5亿美元
-            return f"{prefix}{yi:.{d}f}亿美元"
+            if 0 < yi < 1:                                     # under 1亿: 万美元 (a tolerance of $5m: 500万美元)
+                return f"{prefix}{a * 1e5:.0f}万美元"
+            d = max(digits - 1, 0) if digits is not None else (0 if yi >= 10 else 1)
+            return f"{prefix}{_trim(f'{yi:.{d}f}')}亿美元"
         if a >= 1000:
             return f"{prefix}${a / 1000:.{2 if digits is None else digits}f}tn"
+        if 0 < a < 0.1:                                        # under $100m: millions ($5m)
+            return f"{prefix}${a * 1000:.0f}m"
         d = (0 if a >= 10 else 1) if digits is None else digits
         return f"{prefix}${a:.{d}f}bn"
 
@@ -319,6 +328,14 @@ class fmt:  # noqa: N801 (used like a module: fmt.bn(...))
             return _na()
         ts = p.to_timestamp() if isinstance(p, pd.Period) else pd.Timestamp(p)
         return f"{ts.year}年{ts.month}月" if language() == "zh" else ts.strftime("%b %Y")
+
+    @_translatable
+    def quarter(p) -> str:
+        """A quarter: 2026Q3 / 2026年第三季度 (a Period, a date inside the quarter, or "2026Q3")."""
+        if _missing(p):
+            return _na()
+        q = p.asfreq("Q") if isinstance(p, pd.Period) else pd.Period(p, freq="Q")
+        return f"{q.year}年第{'一二三四'[q.quarter - 1]}季度" if language() == "zh" else f"{q.year}Q{q.quarter}"
 
     @_translatable
     def share(x, digits: int = 0) -> str:

@@ -44,6 +44,8 @@ SOURCE_NAMES = {"mirror": "mirror snapshot (see the mirror's SOURCES.md)", "fred
                 "nyfed": "NY Fed Markets API",
                 "treasury": "the Treasury's refunding statements, each with its release address"}
 WIDE_COLUMNS = 6          # tables with more columns print in a smaller type
+UNIT_NAMES = {"billions_usd": "billions of USD", "millions_usd": "millions of USD", "percent": "percent",
+              "index": "index", "usd": "US dollars", "native": "as published"}   # the catalog's native units
 
 
 def _display(obj, raw=False):
@@ -291,10 +293,19 @@ def decisions(ds, recent: int = 6) -> tuple[list[str], list[str]]:
     for i in after:
         rows.append(_decision_row(ev.loc[i], tr("after the as-of date: with hindsight")))
     cut = _as_of_text(ds)
-    show(tr("**Policy decisions.** A projection as of {as_of} uses only decisions announced by then "
-            "({known} in the timeline, the latest below); {after} more were announced between {as_of} and the end "
-            "of the data ({end}) and are used only in paths marked *with hindsight*.",
-            as_of=cut, known=len(known), after=len(after), end=fmt.date(data_end)))
+    if ds.as_of is None:        # the latest data: every decision to their end is known, none comes with hindsight
+        show(tr("**Policy decisions.** On the latest data a projection uses every decision announced to the end of "
+                "the data ({end}): {known} in the timeline, the latest below.", known=len(known),
+                end=fmt.date(data_end)))
+    elif not after:
+        show(tr("**Policy decisions.** A projection as of {as_of} uses only decisions announced by then "
+                "({known} in the timeline, the latest below); none was announced between {as_of} and the end of the "
+                "data ({end}).", as_of=cut, known=len(known), end=fmt.date(data_end)))
+    else:
+        show(tr("**Policy decisions.** A projection as of {as_of} uses only decisions announced by then "
+                "({known} in the timeline, the latest below); {after} more were announced between {as_of} and the "
+                "end of the data ({end}) and are used only in paths marked *with hindsight*.",
+                as_of=cut, known=len(known), after=len(after), end=fmt.date(data_end)))
     table(pd.DataFrame(rows))
     return known, after
 
@@ -411,6 +422,8 @@ def appendix(ds, parameters: dict) -> None:
                for sid, st in zip(prov["series"], prov["status"])]
         prov = prov.assign(status=[tr(s) for s in prov["status"]], why=why)
         prov = prov.assign(source=[tr(SOURCE_NAMES.get(s, s)) if s else "" for s in prov["source"]],
+                           **{"native units": [tr(UNIT_NAMES[u]) if u in UNIT_NAMES else u
+                                               for u in prov["native units"]]},
                            **{"fetched at": [str(f)[:16].replace("T", " ") for f in prov["fetched at"]]},
                            title=[tr(t) for t in prov["title"]],
                            vintage=[tr(v) for v in prov["vintage"]])

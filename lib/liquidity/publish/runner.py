@@ -326,7 +326,7 @@ def execute_tasks(tasks: list[Task], task_dir: str, formats: list[str], options:
     import papermill as pm
 
     from .export import write_html
-    from .i18n import LANGS_VARIABLE, fmt, set_language, tr
+    from .i18n import LANGS_VARIABLE, set_language
     from .report import RUN_DIR_VARIABLE, split_languages
     from .results import extract
 
@@ -397,12 +397,10 @@ def execute_tasks(tasks: list[Task], task_dir: str, formats: list[str], options:
                     "paramset": task.paramset,
                     "status": "ok" if record["status"] == "ok" else f"FAILED: {record['error']}"}
             try:
-                from .export import note_info
+                from .export import as_of_text, note_info
 
                 info = note_info(nb, task.lang)
-                data_end = info["header"].get("data_end")
-                note["as_of_text"] = str(fmt.date(as_of)) if as_of != "latest" else \
-                    str(tr("latest")) + (f" ({tr('newest observation')!s} {fmt.date(data_end)!s})" if data_end else "")
+                note["as_of_text"] = as_of_text(as_of, info["header"].get("data_end"), task.lang)
                 record["note"] = {"title": info["title"], "as_of_text": note["as_of_text"],
                                   "behind": info["header"].get("behind", {}), "findings": info["findings"]}
                 if "html" in formats or "pdf" in formats:
