@@ -340,11 +340,13 @@ def test_claimed_values_and_what_the_data_give_carry_their_units_in_both_languag
 
 
 @pytest.mark.notebook
-def test_a_chinese_claims_note_without_chinese_texts_fails_loudly_naming_the_claim_and_the_fix(tmp_path, mirrored):
+def test_a_chinese_claims_note_without_chinese_texts_fails_loudly_naming_the_claim_and_the_fix(tmp_path, mirrored,
+                                                                                              monkeypatch):
     """The Chinese note quotes every claim in Chinese: a claims file with a claim lacking its Chinese text fails the
     Chinese run before any data is read, with a message that names the claim and both fixes."""
     from liquidity.publish import runner
 
+    monkeypatch.setenv("LIQUIDITY_ALLOW_DIR", str(tmp_path))     # a file outside the project, allowed
     f = tmp_path / "no_zh.yaml"
     f.write_text("title: T\ntitle_zh: 标题\nsource: S\nsource_zh: 来源\nclaims:\n  - id: sofr-4-22\n"
                  "    text: SOFR printed 4.22% on 31 October 2025\n    measure: sofr\n    date: 2025-10-31\n"

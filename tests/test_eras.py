@@ -59,7 +59,7 @@ def _reader_text(published, notebook, paramset, lang):
         cell.decompose()
     for hidden in soup(["style", "script"]):
         hidden.decompose()
-    later = "after the as-of date: with hindsight" if lang == "en" else "观察日之后：事后信息"
+    later = "after the as-of date: with hindsight" if lang == "en" else "属事后信息"
     for row in soup.select("tr"):
         if later in row.get_text(" "):
             row.decompose()

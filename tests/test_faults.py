@@ -319,8 +319,11 @@ def _kill_updates(two_mirrors, tmp_path, seed):
             for sid, text in now.items():
                 if text is None:
                     continue
-                entry = cache.read(sid, root=root)
-                assert entry is not None and entry.meta["checksum_ok"], (seed, k, sid)   # reads back, checksum
+                tables = {t for t, m in cache.all_meta(root=root).items() if m.get("table")}
+                entry = cache.read_table(sid, root=root) if sid in tables else cache.read(sid, root=root)
+                assert entry is not None, (seed, k, sid)
+                meta = entry[1] if sid in tables else entry.meta
+                assert meta["checksum_ok"], (seed, k, sid)   # reads back, checksum
                 assert text in (previous.get(sid), texts[variant][sid]), (seed, k, sid)  # old or new, nothing else
             changed = [sid for sid in now if now[sid] != previous.get(sid)]
             mixed += 0 < len(changed) < sum(texts[variant][sid] != previous.get(sid) for sid in now)  # mid-writes

@@ -111,8 +111,8 @@ def test_pdf_has_title_numbers_and_charts(published):
     assert "US dollar liquidity monitor" in text and "Data as of 17 Nov 2025" in text
     assert "$2.86tn" in text and "3.95%" in text          # reserves and SOFR from the findings
     assert "Reserves, Treasury cash and the ON RRP buffer" in text  # chart title drawn inside the SVG
-    assert "Billions of USD" in text                       # chart axis title
-    assert "page 1 of" in text and "run " + published.manifest["run_id"] in text
+    assert "Trillions of USD" in text                      # chart axis title, in the unit of the prose ($2.86tn)
+    assert "page 1 of" in text and "run: " + published.manifest["run_id"] in text
     assert "import liquidity" not in text                 # no code
 
 
