@@ -186,6 +186,36 @@ def test_the_progress_display_names_the_running_notes(tmp_path, monkeypatch, ses
     assert progress_label("", long) == "running notebook_0/as_of_2025_11_17 and 3 more"
 
 
+@pytest.mark.parametrize("warm", [True, False])
+def test_notes_in_sequence_share_no_names_and_a_warm_kernel_has_the_library_loaded(tmp_path, monkeypatch,
+                                                                                   session_cache, warm):
+    """One worker runs four notes in a row. With warm kernels each note gets a kernel that imported the library before
+    the first cell (after the first note, one started while the previous note ran); no note sees a name of another
+    (a kernel serves one note), and no kernel outlives the run."""
+    import psutil
+    from tinyproject import make_project, project_env
+
+    root = make_project(tmp_path / "project", cache_from=session_cache)
+    for k, v in project_env(root).items():
+        if k.startswith("LIQUIDITY_"):
+            monkeypatch.setenv(k, v)
+    monkeypatch.setenv(runner.WARM_KERNELS_VARIABLE, "1" if warm else "0")
+    tasks = runner.plan(["tiny", "tiny_b"], params_set="all")
+    tasks = [t for t in tasks if t.paramset != "broken"]
+    before = {p.pid for p in psutil.process_iter()}
+    report = runner.run(tasks, jobs=1, progress=None)
+    assert [t["status"] for t in report.tasks] == ["ok"] * 4
+    values = [json.loads((report.run_dir / t["notebook"] / f"{t['paramset']}.results.json").read_text())
+              for t in report.tasks]
+    assert [v["names_before"] for v in values] == [[]] * 4          # neither the previous note's names nor imports
+    loaded = [v["library_loaded_before"] for v in values]
+    assert loaded == [warm] * 4
+    time.sleep(1)
+    left = [p for p in psutil.process_iter(["cmdline"]) if p.pid not in before
+            and "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])]
+    assert not left, "no kernel (spare or used) outlives the run"
+
+
 def test_as_of_before_the_data_or_after_today_is_refused_before_any_kernel(mirrored, tmp_path):
     for as_of, message in (("1995-01-02", "is before the data of notebook monitor start"),
                            ("2031-01-01", "is after today (2026-11-22)")):

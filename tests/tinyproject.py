@@ -23,7 +23,14 @@ pad_kb: int = 0  # print this many KB of text. Range [0, 100000]
 show_traceback: bool = False  # print the text of a traceback (the note itself succeeds)
 """
 
-BODY = """import time
+BODY = """import sys
+import time
+
+# what this kernel held before the note's own imports: a warm kernel has the library loaded, never a name
+names_before = sorted(n for n in globals() if not n.startswith("_") and n not in
+                      ("In", "Out", "get_ipython", "exit", "quit", "open", "sys", "time") + tuple(PARAMETER_NAMES))
+library_loaded_before = "liquidity" in sys.modules
+tiny_note_marker = as_of     # a name of this note: the next note must not see it
 
 import liquidity as lq
 from liquidity.publish import results
@@ -40,8 +47,12 @@ if pad_kb:
     print("x" * (pad_kb * 1024))
 results.record({"walcl_last_date": walcl.index[-1], "walcl_last_bn": float(walcl.iloc[-1]),
                 "reserves_last_date": reserves.index[-1], "reserves_last_bn": float(reserves.iloc[-1]),
-                "walcl_rows": len(walcl)})
+                "walcl_rows": len(walcl), "names_before": names_before,
+                "library_loaded_before": library_loaded_before})
 """
+
+
+PARAMETER_NAMES = [line.split(":")[0] for line in PARAMETERS.splitlines()]
 
 
 def notebook(title: str) -> dict:
@@ -54,7 +65,7 @@ def notebook(title: str) -> dict:
     return {"cells": [cell("markdown", f"# {title}\n\nWhat does the newest balance sheet say?"),
                       cell("code", PARAMETERS, tags=["parameters"]),
                       cell("markdown", "## Data"),
-                      cell("code", BODY)],
+                      cell("code", BODY.replace("PARAMETER_NAMES", repr(PARAMETER_NAMES)))],
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                          "language_info": {"name": "python"}},
             "nbformat": 4, "nbformat_minor": 5}

@@ -44,12 +44,13 @@ from ..core.errors import InputError, LiquidityError, LockedError
 from ..core.secrets import redact
 from ..data import cache
 from ..data.catalog import load_catalog
-from . import gate, signals
+from . import gate, kernels, signals
 from .i18n import LANGS
 from .notebooks import (PROVIDERS, list_notebooks, load_param_set, notebook_path, param_sets, providers_of,
                         read_param_file, resolve_parameters)
 
 FORMATS = ("ipynb", "html", "pdf")
+WARM_KERNELS_VARIABLE = "LIQUIDITY_WARM_KERNELS"   # 0 turns warm kernels off (benchmarks compare both)
 MAX_JOBS = 32                   # notebook runs at once: each is a kernel of several hundred MB
 SNAPSHOT_DIR = ".snapshot"      # in the run's temporary folder: the run's copy of the cache, removed before publishing
 OUTPUT_SUFFIXES = (".ipynb", ".html", ".pdf", ".results.json")
@@ -304,6 +305,12 @@ def _worker_init(log_path: str, cache_dir: str | None = None) -> None:
     signals.worker_setup()
 
 
+def warm_kernels() -> bool:
+    """Whether workers start the next note's kernel while the current one runs (kernels.py; on unless
+    LIQUIDITY_WARM_KERNELS=0)."""
+    return os.environ.get(WARM_KERNELS_VARIABLE, "1").strip() not in ("0", "false", "no", "off")
+
+
 def same_execution(tasks: list[Task]) -> list[list[Task]]:
     """Tasks that one execution serves: the same notebook, set and parameters in different languages. The kernel,
     the data and the computation are paid once; each language is rendered from the same results (i18n.Text)."""
@@ -349,21 +356,13 @@ def execute_tasks(tasks: list[Task], task_dir: str, formats: list[str], options:
     scratch = tempfile.TemporaryDirectory(prefix="liquidity-execution-")
     executed = Path(scratch.name) / f"{first.stem}.ipynb"
     try:
-        from jupyter_client.manager import KernelManager
-
-        # IPC transport: the kernel talks over local sockets in a private folder, never TCP (nothing to eavesdrop on,
-        # and the kernel has no transport warning to print)
-        with tempfile.TemporaryDirectory(prefix="liquidity-kernel-") as sockets:
-            km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"),
-                               connection_file=str(Path(sockets) / "kernel.json"))
-            try:
-                pm.execute_notebook(str(notebook_path(first.notebook)), str(executed), parameters=first.parameters,
-                                    kernel_name="python3", progress_bar=False, log_output=False, km=km,
-                                    cwd=str(paths.notebooks_dir()), execution_timeout=options.get("timeout", 600))
-            finally:
-                # a kernel manager we pass in is ours to stop: nbclient shuts down only the kernels it started
-                if km.has_kernel:
-                    km.shutdown_kernel(now=True)
+        kernel = kernels.take(str(paths.notebooks_dir()), warm=options.get("warm_kernels", False))
+        try:
+            pm.execute_notebook(str(notebook_path(first.notebook)), str(executed), parameters=first.parameters,
+                                kernel_name="python3", progress_bar=False, log_output=False, km=kernel.km,
+                                cwd=str(paths.notebooks_dir()), execution_timeout=options.get("timeout", 600))
+        finally:
+            kernel.stop()   # a kernel manager we pass in is ours to stop: nbclient stops only the kernels it started
     except pm.PapermillExecutionError as exc:
         error = redact(f"{exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel death, bad notebook JSON...
@@ -585,7 +584,7 @@ def _execute(tasks, tmp_dir: Path, run_id: str, started, formats, jobs, out: Pat
 
     (out / "logs").mkdir(parents=True, exist_ok=True)
     options = {"run_id": run_id, "run_date": f"{started:%Y-%m-%d %H:%M} UTC", "show_code": show_code,
-               "page_size": page_size}
+               "page_size": page_size, "warm_kernels": warm_kernels()}
     fp_options = {"show_code": show_code, "page_size": page_size}
     previous = latest_run(out)
     prev_manifest = json.loads((previous / "manifest.json").read_text()) if previous else {}
