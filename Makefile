@@ -17,16 +17,20 @@ SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.py
 LAB_ARGS ?=
 
 .PHONY: refresh test test-long test-executor test-fast install git-filter airflow-env system-deps postgres-deps strip \
-        lab bench bench-airflow clean
+        lint lab bench bench-airflow clean
 
 refresh: install system-deps          ## update the data, run every notebook, publish outputs/latest
 	$(BIN)/liquidity refresh
 
-test: install system-deps airflow-env ## the whole test suite (notebooks run through papermill, the DAG in Airflow)
+# ruff with pyproject.toml's settings ([tool.ruff]); `make test` runs it first, so CI fails on a finding
+lint: install                         ## lint the Python code (ruff; notebooks/ excluded)
+	$(BIN)/ruff check .
+
+test: lint install system-deps airflow-env ## the whole test suite (notebooks run through papermill, the DAG in Airflow)
 	$(BIN)/pytest -n 2 -q
 	$(BIN)/pytest -q --nbval-lax notebooks/
 
-test-long: install system-deps airflow-env postgres-deps ## the suite with the long checks: 200 kills, every set in both languages, the DAG on the LocalExecutor
+test-long: lint install system-deps airflow-env postgres-deps ## the suite with the long checks: 200 kills, every set in both languages, the DAG on the LocalExecutor
 	$(BIN)/pytest -n 2 -q --long
 	$(BIN)/pytest -q --nbval-lax notebooks/
 

@@ -8,8 +8,9 @@ last with a 13-week outcome) and `score` on the result, on the data mirror:
 - warm: the history is read from its cache (every later note and scorecard set of the same snapshot), median of
   `repeats` runs.
 Wall-clock seconds depend on what else the machine runs (the load average is printed); the CPU seconds of the
-process (one thread) are what the grid costs on a core of its own. It also times one note's baseline path (`engine.baseline`, 52 weeks with its band) with a warm history. Prints JSON;
-the numbers go into benchmarks/README.md by hand.
+process (one thread) are what the grid costs on a core of its own. It also times one note's baseline path
+(`engine.baseline`, 52 weeks with its band) with a warm history. Prints JSON; the numbers go into
+benchmarks/README.md by hand.
 
     LIQUIDITY_MIRROR=../shared/data .venv/bin/python benchmarks/bench_scorecard.py
 """

@@ -175,7 +175,8 @@ class Airflow:
         raise TimeoutError(f"waited {seconds}s for {what}:\n{self.logs()}")
 
     def logs(self, tail: int = 3000) -> str:
-        return "\n".join(f"--- {f.name}\n{f.read_text(errors='replace')[-tail:]}" for f in sorted(self.home.glob("*.log")))
+        return "\n".join(f"--- {f.name}\n{f.read_text(errors='replace')[-tail:]}"
+                         for f in sorted(self.home.glob("*.log")))
 
     def task_logs(self, run_id: str, task_ids, tail: int = 2500) -> str:
         """The end of each try's log of these tasks (dag_id=/run_id=/task_id=/attempt=N.log under the log folder)."""

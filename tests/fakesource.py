@@ -282,7 +282,8 @@ def operations_from_totals(totals: pd.Series, two_a_day_from="2025-06-26") -> li
             ops.append({"operationId": f"RP {day:%m%d%y} {n + 1}", "auctionStatus": "Results",
                         "operationDate": f"{day:%Y-%m-%d}", "operationType": "Repo", "term": "Overnight",
                         "closeTime": close, "totalAmtSubmitted": amount, "totalAmtAccepted": amount,
-                        "details": [{"securityType": k, "amtSubmitted": v, "amtAccepted": v} for k, v in split.items()]})
+                        "details": [{"securityType": k, "amtSubmitted": v, "amtAccepted": v}
+                                    for k, v in split.items()]})
     return ops
 
 

@@ -81,7 +81,8 @@ def data_messages() -> set[str]:
     out |= set(scorecard_report.ENGINES.values()) | set(scorecard_report.TARGETS.values()) | \
         set(scorecard_report.LEGS.values())
 
-    out |= set(VERDICTS.values()) | set(SHORT_VERDICTS.values()) | set(WHO) | set(NAMES.values()) | set(WHY_NOT_LOCATED.values())
+    out |= set(VERDICTS.values()) | set(SHORT_VERDICTS.values()) | set(WHO) | set(NAMES.values()) | \
+        set(WHY_NOT_LOCATED.values())
     out |= {era_title(m, "2019-09-17", name=n) for m in _M for n in (True, False)}
     from liquidity.publish.eras import span_title
 

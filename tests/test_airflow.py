@@ -4,7 +4,6 @@ runs the data update, two notebook tasks and the publish into one published run.
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest

@@ -153,6 +153,7 @@ def test_local_executor_runs_notes_in_parallel_retries_a_killed_task_and_publish
             assert runner.sha256_file(published[0] / t["notebook"] / name) == digest
     listed = {f"{t['notebook']}/{name}" for t in manifest["notebooks"] for name in t["files"]}
     on_disk = {p.relative_to(published[0]).as_posix() for p in published[0].rglob("*") if p.is_file()}
-    print(f"\nfiles in the published run that its manifest does not list: {sorted(on_disk - listed - {'manifest.json'})}")
+    unlisted = sorted(on_disk - listed - {"manifest.json"})
+    print(f"\nfiles in the published run that its manifest does not list: {unlisted}")
     assert not {f for f in on_disk - listed - {"manifest.json"} if not Path(f).name.startswith(".")}
     print(f"\nLocalExecutor run: {wall:.0f} s wall, {len(runs)} notebook tries, killed {killed}")

@@ -158,7 +158,8 @@ def test_every_byte_of_an_entry_is_checked_on_read(tmp_path):
     assert cache.read("X", root=tmp_path).meta["checksum_ok"]
     con = sqlite3.connect(str(tmp_path / "cache.sqlite"))
     original = con.execute("SELECT data, vintages, meta FROM entries WHERE series = 'X'").fetchone()
-    for column, changed in (("data", original[0].replace("2.5", "2.6")), ("vintages", original[1].replace("1.5", "1.6")),
+    for column, changed in (("data", original[0].replace("2.5", "2.6")),
+                            ("vintages", original[1].replace("1.5", "1.6")),
                             ("meta", original[2].replace('"rows": 2', '"rows": 3')), ("meta", original[2][:-3])):
         con.execute(f"UPDATE entries SET {column} = ? WHERE series = 'X'", (changed,))
         con.commit()

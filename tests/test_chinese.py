@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 
 from liquidity.publish import charts, export, typography
@@ -59,7 +58,8 @@ def test_quarters_and_dates_in_each_language():
 
 # -- the typesetting passes of a Chinese note --------------------------------------------------------------------------
 PAGE = ('<html><body><header class="note-header"><h1>TGA抽水</h1><div class="note-question"><p>TGA的回补有多少来自'
-        '准备金？</p></div><dl class="note-run"><dd>运行编号：SRF</dd></dl><div class="note-banner">SOFR：滞后66个工作日'
+        '准备金？</p></div><dl class="note-run"><dd>运行编号：SRF</dd></dl>'
+        '<div class="note-banner">SOFR：滞后66个工作日'
         '</div></header><p>数据截至 <strong>2025年10月31日</strong> 。TGA周三时点值 2026年7月15日; TGA日终余额 (每日'
         '国库报表) 2026年6月23日。</p><table><tr><td>SOFR, IORB</td><td>1.36 (p = 0.08)</td><td>SOFR - IORB利差为 '
         '<b>-2.1个基点</b> .</td></tr></table><p>IORB（2021年7月29日之前为IOER）；SRF（全部抵押品）；财政部一般账户。'

@@ -67,8 +67,10 @@ def test_holiday_date_uses_the_previous_observation_and_says_so():
 def test_absolute_and_percent_tolerance(tmp_path):
     f = tmp_path / "c.yaml"
     f.write_text("title: t\nsource: s\nclaims:\n"
-                 "  - {id: a, text: x, measure: reserves, window: [2025-01-01, 2025-01-22], stat: max, expect: 125, tolerance: 4%}\n"
-                 "  - {id: b, text: x, measure: reserves, window: [2025-01-01, 2025-01-22], stat: max, expect: 125, tolerance: 4.9}\n")
+                 "  - {id: a, text: x, measure: reserves, window: [2025-01-01, 2025-01-22], stat: max, expect: 125,"
+                 " tolerance: 4%}\n"
+                 "  - {id: b, text: x, measure: reserves, window: [2025-01-01, 2025-01-22], stat: max, expect: 125,"
+                 " tolerance: 4.9}\n")
     _, claims = load_claims(f)
     assert claims[0].tolerance == pytest.approx(5.0) and claims[1].tolerance == 4.9
     verdicts = [evaluate(c, FakeDs()) for c in claims]
@@ -81,13 +83,18 @@ def test_missing_series_is_unverifiable_with_the_reason():
 
 
 @pytest.mark.parametrize("body,message", [
-    ("  - {id: a, text: x, measure: sofr, date: 2025-10-31, stat: value, expect: 4.22}\n", "line 4: claim 'a': missing key 'tolerance'"),
+    ("  - {id: a, text: x, measure: sofr, date: 2025-10-31, stat: value, expect: 4.22}\n",
+     "line 4: claim 'a': missing key 'tolerance'"),
     ("  - id: a\n    text: x\n    measure: sofr\n    date: 2025-10-31\n    stat: value\n    expect: 4.22\n"
      "    tolerance: 0.1\n    colour: red\n", "line 11: claim 'a': unknown key 'colour'"),
-    ("  - {id: a, text: x, measure: sofr, date: 2025-13-31, stat: value, expect: 4.22, tolerance: 0.1}\n", "line 4: claim 'a': date="),
-    ("  - {id: a, text: x, measure: sofr, window: [2025-11-30, 2025-10-01], stat: max, expect: 4, tolerance: 1}\n", "window 2025-11-30..2025-10-01 is reversed"),
-    ("  - {id: a, text: x, measure: sofr, date: 2025-10-31, stat: value, expect: 4.22, tolerance: abc}\n", "tolerance 'abc' must be a number"),
-    ("  - {id: a, text: x, measure: soft, date: 2025-10-31, stat: value, expect: 4.22, tolerance: 0.1}\n", "unknown measure 'soft'"),
+    ("  - {id: a, text: x, measure: sofr, date: 2025-13-31, stat: value, expect: 4.22, tolerance: 0.1}\n",
+     "line 4: claim 'a': date="),
+    ("  - {id: a, text: x, measure: sofr, window: [2025-11-30, 2025-10-01], stat: max, expect: 4, tolerance: 1}\n",
+     "window 2025-11-30..2025-10-01 is reversed"),
+    ("  - {id: a, text: x, measure: sofr, date: 2025-10-31, stat: value, expect: 4.22, tolerance: abc}\n",
+     "tolerance 'abc' must be a number"),
+    ("  - {id: a, text: x, measure: soft, date: 2025-10-31, stat: value, expect: 4.22, tolerance: 0.1}\n",
+     "unknown measure 'soft'"),
 ])
 def test_malformed_files_exit_2_with_line_and_key(tmp_path, body, message):
     f = tmp_path / "bad.yaml"

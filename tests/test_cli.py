@@ -59,7 +59,8 @@ def test_data_status_fits_100_columns_with_one_state_and_its_reason(mirror, tmp_
     walcl = rows["WALCL"]
     expected = pd.Timestamp(walcl["expected_observation"])
     if pd.Timestamp(walcl["last_observation"]) < expected:
-        weeks = len(pd.date_range(pd.Timestamp(walcl["last_observation"]) + pd.Timedelta(days=1), expected, freq="W-WED"))
+        day_after = pd.Timestamp(walcl["last_observation"]) + pd.Timedelta(days=1)
+        weeks = len(pd.date_range(day_after, expected, freq="W-WED"))
         assert walcl["state"] == f"behind {weeks} weeks" and walcl["behind_periods"] == weeks
     assert rows["IOER"]["state"] == "current" and "discontinued" in rows["IOER"]["reason"]
     assert set(rows["WALCL"]) >= {"series", "state", "reason", "source", "first_observation", "last_observation",
@@ -82,7 +83,8 @@ def test_bad_input_gives_one_message_and_exit_2(args, message, mirror, tmp_path)
 
 
 def test_mirror_folder_that_does_not_exist(tmp_path):
-    proc = cli("data", "update", env={"LIQUIDITY_MIRROR": str(tmp_path / "missing"), "LIQUIDITY_CACHE": str(tmp_path / "c")})
+    env = {"LIQUIDITY_MIRROR": str(tmp_path / "missing"), "LIQUIDITY_CACHE": str(tmp_path / "c")}
+    proc = cli("data", "update", env=env)
     assert proc.returncode == 2 and "does not exist" in proc.stderr
 
 
@@ -103,7 +105,8 @@ def test_malformed_mirror_csv_names_the_file_and_line_and_keeps_the_cache(mirror
 
 
 def test_rejected_fred_key_is_reported_without_the_key(fake_server, tmp_path):
-    bad = '<?xml version="1.0"?><error code="400" message="Bad Request.  The value for variable api_key is not registered."/>'
+    bad = ('<?xml version="1.0"?><error code="400" message="Bad Request.  The value for variable api_key is not '
+           'registered."/>')
     fake_server.responses["/fred"] = [(400, {}, bad)]
     key = "REJECTEDKEY0123456789abcdefghij"
     proc = cli("data", "update", "--series", "WALCL", "SOFR", "--source", "fred-api",

@@ -224,7 +224,8 @@ def test_kink_in_dollars_is_the_share_times_gdp():
     kink = dcv.Kink(kink=11.5, slope=-2.0, intercepts={0.0: 0.0}, sse=1.0, n=10, ci_low=10.8, ci_high=12.6,
                     grid_low=7.0, grid_high=17.0)
     d = scarcity.kink_in_dollars(kink, gdp_bn=30000.0, reserves_bn=2900.0)
-    assert d.kink_bn == pytest.approx(3450.0) and d.low_bn == pytest.approx(3240.0) and d.high_bn == pytest.approx(3780.0)
+    assert d.kink_bn == pytest.approx(3450.0)
+    assert d.low_bn == pytest.approx(3240.0) and d.high_bn == pytest.approx(3780.0)
     assert d.distance_bn == pytest.approx(-550.0) and d.position == "below" and d.located
 
 

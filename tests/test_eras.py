@@ -48,7 +48,7 @@ def test_sofr_over_the_srf_rate_on_the_mirror(ds):
     assert (int((window > 0).sum()), len(window)) == (above, observed) and above >= 1
 
 
-# -- the notes ----------------------------------------------------------------------------------------------------------
+# -- the notes ---------------------------------------------------------------------------------------------------------
 def _reader_text(published, notebook, paramset, lang):
     """The note as a reader reads it before the appendix, without the rows of the decisions table that list what was
     decided after the as-of date (named as they were named then)."""

@@ -253,7 +253,8 @@ def two_mirrors(tmp_path_factory, mirror):
     repo = b / "nyfed" / "repo_operations_daily.csv"
     repo.chmod(0o644)
     last = pd.Timestamp(repo.read_text().rstrip("\n").splitlines()[-1].split(",")[0])
-    repo.write_text(repo.read_text().rstrip("\n") + f"\n{next_date(catalog.get('NYFED_RP_TOTAL'), last):%Y-%m-%d},1.000\n")
+    next_day = next_date(catalog.get("NYFED_RP_TOTAL"), last)
+    repo.write_text(repo.read_text().rstrip("\n") + f"\n{next_day:%Y-%m-%d},1.000\n")
     texts = {}
     for name, folder in (("A", mirror), ("B", b)):
         root = tmp_path_factory.mktemp(f"cache_{name}")
@@ -512,7 +513,7 @@ def test_notebook_name_with_a_null_byte_is_an_input_error():
         notebook_path("monitor\x00")
 
 
-# -- secrets ------------------------------------------------------------------------------------------------------------
+# -- secrets -----------------------------------------------------------------------------------------------------------
 def test_fred_key_marker_never_reaches_cache_logs_status_or_errors(fake, monkeypatch, tmp_path):
     from liquidity.core import paths
 
@@ -646,7 +647,8 @@ def test_a_data_update_during_a_run_changes_neither_its_data_nor_its_record(proj
     for sid in ("WALCL", "WRESBAL"):                       # one more week than the mirror
         csv = newer / "fred" / f"{sid}.csv"
         date, value = _last_row(csv)
-        csv.write_text(csv.read_text().rstrip("\n") + f"\n{date + pd.Timedelta(days=7):%Y-%m-%d},{float(value) + 1000:.0f}\n")
+        next_row = f"{date + pd.Timedelta(days=7):%Y-%m-%d},{float(value) + 1000:.0f}"
+        csv.write_text(csv.read_text().rstrip("\n") + f"\n{next_row}\n")
     live = project / "data" / "cache"
     fp_old = _fingerprint(live)
     env = _env(project)
@@ -830,7 +832,8 @@ def test_a_read_only_cache_serves_reads_and_refuses_writes_with_the_reason(mirro
     before = cache.payload("WALCL", root=folder)
     status = _read_only(folder, "data", "status", env=env)
     assert status.returncode == 0 and "(read-only)" in status.stdout, status.stderr
-    assert any(line.startswith("WALCL") and "behind" in line or "current" in line for line in status.stdout.splitlines())
+    assert any((line.startswith("WALCL") and "behind" in line) or "current" in line
+               for line in status.stdout.splitlines())
     show = _read_only(folder, "data", "show", "WALCL", env=env)
     assert show.returncode == 0 and show.stdout == before
     read = _read_only(folder, "claims", str(ROOT / "data" / "claims" / "late_2025_squeeze.yaml"), "--format", "json",
@@ -922,7 +925,8 @@ def test_sigterm_and_sighup_stop_workers_and_kernels_and_leave_latest(signame, p
     env = {**env, marker.split("=")[0]: marker.split("=")[1]}
     # two notes, one worker: one note runs (a kernel sleeping), the other waits in the queue
     proc = subprocess.Popen([sys.executable, "-m", "liquidity", "run", "tiny", "tiny_b", "-p", "sleep_seconds", "60",
-                             "--jobs", "1", "--quiet"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--jobs", "1", "--quiet"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     while time.time() < deadline and not any("ipykernel" in c for c in _marked(marker)):
         time.sleep(0.2)

@@ -188,7 +188,8 @@ def test_a_lead_opens_a_finding_and_is_never_read_as_a_claim_of_the_note():
     text = R.sentence(f)
     assert realize(text, "en") == ("“Banks borrowed $50bn” is contradicted (claimed: $50.35bn): RPONTSYD stood at "
                                    "$29.4bn on 31 Oct 2025.")
-    assert realize(text, "zh") == "「银行借入500亿美元」与数据矛盾（论断：503.5亿美元）：2025年10月31日RPONTSYD为294亿美元。"
+    assert realize(text, "zh") == ("「银行借入500亿美元」与数据矛盾（论断：503.5亿美元）："
+                                   "2025年10月31日RPONTSYD为294亿美元。")
     (bullet,) = R.bullets([f])
     assert [c["claims"] for c in bullet["clauses"]] == [["repo"]] and "$50" not in bullet["clauses"][0]["text"]
     alone = F.finding(lead=i18n.tr("no alert fired; every alert is in the table of section 2"))

@@ -26,7 +26,8 @@ CELL = ('as_of: str = "latest"  # "latest" or a date\n'
         'window_start: str = "2025-07-01"  # first day\n'
         'window_end: str = "2025-11-12"  # last day\n'
         'tga_target_bn: float = 850.0  # TGA target (billions). Range [0, 3000]\n')
-CHECK = "from liquidity.publish import params\n\n# params.use_set(\"rebuild\")  # a named set\nPARAMETERS = params.check_cell()"
+CHECK = ("from liquidity.publish import params\n\n# params.use_set(\"rebuild\")  # a named set\n"
+         "PARAMETERS = params.check_cell()")
 
 
 @pytest.fixture
@@ -265,7 +266,7 @@ def test_the_chinese_twins_plugin_is_a_federated_extension_lab_finds():
         subprocess.run([node, "--check", str(entry)], check=True)
 
 
-# -- the git filter -----------------------------------------------------------------------------------------------------
+# -- the git filter ----------------------------------------------------------------------------------------------------
 def test_stored_notebooks_are_what_the_filter_stores_and_what_nbformat_writes():
     """Committed notebooks pass through the clean filter unchanged (no phantom diff), written as nbformat writes."""
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):

@@ -1,7 +1,6 @@
 """QT path: month-end convention, realized runoff against the caps (mirror), the projection engine, the notebook."""
 import pandas as pd
 import pytest
-from notebook_runs import run_param_sets
 from notes import mirror_last
 
 from liquidity.models import qt, scenarios

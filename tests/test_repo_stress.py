@@ -3,7 +3,6 @@ stress score, and the notebook through the runner."""
 import numpy as np
 import pandas as pd
 import pytest
-from notebook_runs import run_param_sets
 from notes import mirror_last
 
 from liquidity.models import demand_curve as dcv
@@ -226,7 +225,8 @@ def test_repo_stress_findings_are_claims_that_say_what_the_series_say(published,
                      ("scenario_spread", "scenario_spread_bp")):
         assert c[cid]["provenance"] == "model" and c[cid]["model"] and c[cid]["value"] == pytest.approx(nov[key])
     # the scenario's reserves: the balance-sheet engine's baseline 13 weeks ahead, a model's projection with its band
-    assert (c["scenario_reserves"]["kind"], c["scenario_reserves"]["model"]) == ("projection", "the balance-sheet engine")
+    assert c["scenario_reserves"]["kind"] == "projection"
+    assert c["scenario_reserves"]["model"] == "the balance-sheet engine"
     assert c["scenario_reserves"]["value"] == pytest.approx(nov["scenario_reserves_bn"])
     assert c["scenario_reserves"]["date"] == nov["baseline_path"][12]["date"]
     f = [plain(x) for x in published.findings("repo_stress", "as_of_2025_11_17")]

@@ -139,7 +139,8 @@ def test_html_renders_every_chart_with_the_network_blocked(published):
         page.route("**/*", deny)
         page.goto(html.as_uri())
         charts = page.locator(".jp-OutputArea-output svg.marks").count()
-        sized = page.evaluate("Array.from(document.querySelectorAll('svg.marks')).filter(s => s.getBoundingClientRect().width > 300).length")
+        sized = page.evaluate("Array.from(document.querySelectorAll('svg.marks'))"
+                              ".filter(s => s.getBoundingClientRect().width > 300).length")
         browser.close()
     assert blocked == []
     assert charts == 3 and sized == 3

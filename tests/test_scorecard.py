@@ -154,7 +154,7 @@ def test_the_scorecard_band_uses_only_errors_published_before_each_origin(ds, mo
     assert band[["low", "high"]].notna().all().all() and (band["low"] < band["high"]).all()
 
 
-# -- on the mirror ------------------------------------------------------------------------------------------------------
+# -- on the mirror -----------------------------------------------------------------------------------------------------
 def test_an_origin_sees_only_what_was_published_and_decided_by_then(ds):
     """Origin 12 Nov 2025: every input was published by that day (H.4.1 of 5 Nov, out on 6 Nov), and the QT engine
     knows the end of runoff (decided 29 Oct) but not the reserve management purchases (decided 10 Dec)."""
@@ -224,7 +224,8 @@ def test_scorecard_sidecars_carry_every_key_and_the_findings_quote_them(publishe
     findings = [plain(s) for s in published.findings("scorecard", "default")]
     claims = published.claims("scorecard", "default")
     first = sentence(findings, "mean absolute error of Balance-sheet engine on reserves")
-    mae, rw = re.search(r"at \$(\d+)bn and the mean absolute error of Random walk on reserves at \$(\d+)bn", first).groups()
+    mae, rw = re.search(r"at \$(\d+)bn and the mean absolute error of Random walk on reserves at \$(\d+)bn",
+                        first).groups()
     assert int(mae) == round(d["balance_sheet_reserves_h8_mae"]) and int(rw) == round(d["rw_reserves_h8_mae"])
     words = {"better": "better", "worse": "worse", "no different": "not distinguishable"}
     for h in (4, 8, 13):

@@ -90,7 +90,8 @@ def test_fred_api_through_fredapi_and_key_never_in_errors(fake_server, monkeypat
     assert s["2025-10-29"] == 6587034 and pd.isna(s["2025-11-05"])
     assert "observation_start=2025-10-01" in fake_server.requests[0]
 
-    bad = '<?xml version="1.0"?><error code="400" message="Bad Request.  The value for variable api_key is not registered."/>'
+    bad = ('<?xml version="1.0"?><error code="400" message="Bad Request.  The value for variable api_key is not '
+           'registered."/>')
     fake_server.responses["/fred/series/observations"] = [(400, {}, bad)]
     with pytest.raises(SourceError) as err:
         src.fetch(load_catalog().get("WALCL"))

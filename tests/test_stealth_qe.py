@@ -3,7 +3,6 @@ the notebook through the runner."""
 import numpy as np
 import pandas as pd
 import pytest
-from notebook_runs import run_param_sets
 from notes import mirror_last
 
 from liquidity.models import episodes as epi
@@ -180,7 +179,8 @@ def test_stealth_qe_findings_are_claims_that_say_what_the_series_say(published, 
     assert "we assume a straight-line TGA path to a level of $850bn by 31 Dec 2025" in sentence(f, "we assume")
     s = sentence(f, "from 6 Jan 2021 to 13 Oct 2021, the TGA (week average) fell $1.59tn")
     assert s.endswith("(the latest and the largest of the drawdowns in the table).")
-    assert "With hindsight (published after 17 Nov 2025), the FOMC decided on 10 Dec 2025" in sentence(f, "With hindsight")
+    hindsight = sentence(f, "With hindsight")
+    assert "With hindsight (published after 17 Nov 2025), the FOMC decided on 10 Dec 2025" in hindsight
 
     # on the newest data: the pace after the elevated phase is the note's assumption, not a decision
     d = published.claims("stealth_qe", "default")

@@ -2,7 +2,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from notebook_runs import run_param_sets
 from notes import mirror_last
 
 from liquidity.data.measures import week_average

@@ -2,7 +2,7 @@
 
     python3 tools/strip_notebooks.py FILE.ipynb...          strip in place (`make strip`)
     python3 tools/strip_notebooks.py --check FILE.ipynb...  exit 1 naming the notebooks stored with outputs
-    python3 tools/strip_notebooks.py --clean [PATH]         git's clean filter: the notebook on stdin, stripped on stdout
+    python3 tools/strip_notebooks.py --clean [PATH]         git's clean filter: notebook on stdin, stripped on stdout
 
 `make install` makes the third one the clean filter of *.ipynb (.gitattributes), so a notebook run and saved in
 JupyterLab keeps its outputs on disk and shows no change in git. Stripped: outputs and execution counts, run

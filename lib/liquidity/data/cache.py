@@ -383,7 +383,8 @@ def _parse(series_id: str, text: str) -> pd.Series:
 
 def _parse_vintages(text: str) -> pd.DataFrame:
     frame = pd.read_csv(io.StringIO(text), dtype={"date": str, "realtime_start": str})
-    return pd.DataFrame({"date": pd.to_datetime(frame["date"]), "realtime_start": pd.to_datetime(frame["realtime_start"]),
+    return pd.DataFrame({"date": pd.to_datetime(frame["date"]),
+                         "realtime_start": pd.to_datetime(frame["realtime_start"]),
                          "value": pd.to_numeric(frame["value"], errors="coerce").astype(float)})
 
 

@@ -171,7 +171,8 @@ def _plausible(raw: dict, path: Path) -> dict[str, tuple[float, float]]:
     spec = raw.get("plausible")
     where = f"series catalog {path}, plausible"
     if not isinstance(spec, dict):
-        raise InputError(f"{where}: declare a range for each display unit ({', '.join(sorted(set(DISPLAY_UNITS.values())))})")
+        units = ", ".join(sorted(set(DISPLAY_UNITS.values())))
+        raise InputError(f"{where}: declare a range for each display unit ({units})")
     unknown = set(spec) - set(DISPLAY_UNITS.values())
     missing = set(DISPLAY_UNITS.values()) - set(spec)
     if unknown or missing:
@@ -216,7 +217,8 @@ def _parse(path: Path) -> tuple[dict[str, SeriesInfo], dict[str, TableInfo]]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"series catalog not found at {path}; run from the project folder or set LIQUIDITY_ROOT") from None
+        raise InputError(f"series catalog not found at {path}; "
+                         "run from the project folder or set LIQUIDITY_ROOT") from None
     except yaml.YAMLError as exc:
         raise InputError(f"series catalog {path} is not valid YAML: {exc}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("series"), dict):

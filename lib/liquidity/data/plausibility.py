@@ -132,7 +132,8 @@ def check_table(info: TableInfo, new: pd.DataFrame, where: str, today: pd.Timest
             rule = "finite" if np.isinf(values[i]) else "range"
             raise ImplausibleData(info.id, where, rule, f"row {i + 2} ({info.announced} "
                                   f"{_day(new[info.announced].iloc[i])}) has {col} = {values[i]:g}, outside the "
-                                  f"plausible range [{low:g}, {high:g}] bn USD", pd.Timestamp(new[info.announced].iloc[i]))
+                                  f"plausible range [{low:g}, {high:g}] bn USD",
+                                  pd.Timestamp(new[info.announced].iloc[i]))
     announced = pd.to_datetime(new[info.announced])
     late = np.asarray(announced > pd.Timestamp(today))
     if late.any():

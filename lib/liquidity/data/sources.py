@@ -110,7 +110,8 @@ def parse_table(text: str, info: TableInfo, where: str) -> pd.DataFrame:
             bad = bad | ~(values.dt.is_quarter_end.fillna(False))
         if bad.any():
             line = int(bad.to_numpy().nonzero()[0][0]) + 2  # header is line 1
-            raise SourceError(f"{where}: malformed row at line {line} of {info.id}: {name}={frame[name].iloc[line - 2]!r}"
+            raise SourceError(f"{where}: malformed row at line {line} of {info.id}: "
+                              f"{name}={frame[name].iloc[line - 2]!r}"
                               + (" (not a quarter end)" if name == "quarter_end" else ""))
         out[name] = values
     if out.empty:
@@ -338,7 +339,8 @@ class FredApiSource(Source):
             raise SourceError(f"ALFRED {info.id}: malformed XML ({exc})") from None
         if frame is None or len(frame) == 0:
             return pd.DataFrame(columns=["date", "realtime_start", "value"])
-        out = pd.DataFrame({"date": pd.to_datetime(frame["date"]), "realtime_start": pd.to_datetime(frame["realtime_start"]),
+        out = pd.DataFrame({"date": pd.to_datetime(frame["date"]),
+                            "realtime_start": pd.to_datetime(frame["realtime_start"]),
                             "value": pd.to_numeric(frame["value"], errors="coerce").astype(float)})
         return out.drop_duplicates(["date", "realtime_start"], keep="last").sort_values(["date", "realtime_start"])
 
@@ -488,7 +490,8 @@ def repo_totals(operations: list[dict]) -> pd.DataFrame:
         try:
             day = pd.Timestamp(op["operationDate"])
         except (KeyError, ValueError, TypeError):
-            raise SourceError(f"NY Fed repo: an operation has a bad operationDate {op.get('operationDate')!r}") from None
+            raise SourceError("NY Fed repo: an operation has a bad operationDate "
+                              f"{op.get('operationDate')!r}") from None
         rec = {"date": day, "total": _amount(op.get("totalAmtAccepted"))}
         for d in op.get("details") or []:
             rec[str(d.get("securityType"))] = _amount(d.get("amtAccepted"))

@@ -377,7 +377,8 @@ def status(reference=None, root=None) -> pd.DataFrame:
             state = f"behind {behind}" if behind else "current"
             reason = f"its release schedule expects {expected}" if behind else "on schedule"
         elif meta.get("missing"):
-            state, reason = "never fetched", f"not in this source: {meta.get('stale_reason') or 'it has no such series'}"
+            why_missing = meta.get("stale_reason") or "it has no such series"
+            state, reason = "never fetched", f"not in this source: {why_missing}"
         elif info.id not in used:
             state, reason = "never fetched", "not used by any note"
         else:

@@ -36,7 +36,8 @@ def _scan(key: tuple) -> frozenset[str]:
     ids = load_catalog().ids()
     used = {sid for m in MEASURES.values() for sid in m.series}
     text = "\n".join(_code(Path(p)) for p, _ in key)
-    quoted = set(re.findall(r"""["']([A-Z][A-Z0-9_]+)["']""", text)) | set(re.findall(r"series:\s*([A-Z][A-Z0-9_]+)", text))
+    quoted = set(re.findall(r"""["']([A-Z][A-Z0-9_]+)["']""", text))
+    quoted |= set(re.findall(r"series:\s*([A-Z][A-Z0-9_]+)", text))
     return frozenset(sid for sid in ids if sid in used or sid in quoted)
 
 

@@ -20,7 +20,8 @@ from ..data.measures import week_average
 from .estimation import ols_slope
 
 COMPONENTS = ["fed_assets", "tga", "rrp", "currency", "other"]
-LABELS = {"fed_assets": "Fed assets", "tga": "TGA", "rrp": "ON RRP", "currency": "Currency", "other": "Other (residual)"}
+LABELS = {"fed_assets": "Fed assets", "tga": "TGA", "rrp": "ON RRP", "currency": "Currency",
+          "other": "Other (residual)"}
 
 
 def weekly_levels(ds) -> pd.DataFrame:

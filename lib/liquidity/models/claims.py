@@ -396,7 +396,8 @@ def evaluate(claim: Claim, ds) -> Verdict:
     if claim.date is not None:
         before = values[values.index <= claim.date]
         if before.empty:
-            return _verdict("unverifiable", [("no_observation", {"date": f"{claim.date:%Y-%m-%d}"})], actual=None, **base)
+            no_observation = ("no_observation", {"date": f"{claim.date:%Y-%m-%d}"})
+            return _verdict("unverifiable", [no_observation], actual=None, **base)
         obs_date = before.index.max()
         gap = (claim.date - obs_date).days
         if gap > MAX_GAP_DAYS.get(freq, 7):
@@ -444,7 +445,8 @@ def evaluate(claim: Claim, ds) -> Verdict:
         else:
             notes.append(("extreme_on", {"stat": claim.stat, "at": f"{at:%Y-%m-%d}"}))
     if claim.low is not None or claim.high is not None:
-        ok = ok and (claim.low is None or actual >= claim.low - 1e-9) and (claim.high is None or actual <= claim.high + 1e-9)
+        ok = (ok and (claim.low is None or actual >= claim.low - 1e-9)
+              and (claim.high is None or actual <= claim.high + 1e-9))
     else:
         ok = ok and abs(actual - claim.expect) <= claim.tolerance + 1e-9
     return _verdict("supported" if ok else "contradicted", notes, actual=round(actual, 6), dates=dates, **base)
@@ -479,8 +481,6 @@ def compute_stat(window: pd.Series, stat: str) -> float | None:
 
 
 def run_claims(path: Path, as_of=None) -> list[Verdict]:
-    from ..data.dataset import Dataset
-
     _, claims = load_claims(path)           # a bad file fails here, before any data is read
     return evaluate_all(claims, as_of)
 

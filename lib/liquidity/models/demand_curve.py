@@ -270,7 +270,8 @@ def _curve_at(x, y, regime, within, c, c_bounds) -> Curve:
     b = float(et @ yt / (et @ et))
     a = within.means((y - b * e)[:, None])[:, 0]
     resid = yt - b * et
-    return Curve(b=b, c=c, intercepts={float(l): float(v) for l, v in zip(within.levels, a)}, sse=float(resid @ resid),
+    intercepts = {float(level): float(v) for level, v in zip(within.levels, a)}
+    return Curve(b=b, c=c, intercepts=intercepts, sse=float(resid @ resid),
                  n=len(x), latest_regime=float(regime[-1]), c_bounds=tuple(c_bounds))
 
 
@@ -379,7 +380,7 @@ def fit_kink(x, y, regime=None, grid=None, min_below: int = 8) -> Kink:
 
 def _kink_at(x, y, regime, within, k, s, sse, grid) -> Kink:
     a = within.means((y - s * np.minimum(x - k, 0.0))[:, None])[:, 0]
-    return Kink(kink=k, slope=s, intercepts={float(l): float(v) for l, v in zip(within.levels, a)}, sse=sse,
+    return Kink(kink=k, slope=s, intercepts={float(level): float(v) for level, v in zip(within.levels, a)}, sse=sse,
                 n=len(x), latest_regime=float(regime[-1]), grid_low=float(np.min(grid)), grid_high=float(np.max(grid)))
 
 

@@ -27,7 +27,8 @@ def event_window(values: pd.Series, day0, before: int, after: int) -> pd.DataFra
     return pd.DataFrame({"date": values.index[keep], "offset": offsets[keep], "value": values.to_numpy()[keep]})
 
 
-def peak(values: pd.Series, day0, before: int, after: int, low: bool = False) -> tuple[float | None, pd.Timestamp | None]:
+def peak(values: pd.Series, day0, before: int, after: int,
+         low: bool = False) -> tuple[float | None, pd.Timestamp | None]:
     """The largest (or smallest) value in the event window and its date."""
     win = event_window(values, day0, before, after)
     if win.empty:

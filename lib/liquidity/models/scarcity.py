@@ -139,10 +139,10 @@ def per_percent_of_reserves(slope_bp_per_pp, ratio_pct):
 def reserve_demand_elasticity(panel: pd.DataFrame, tga: pd.Series, weeks: int = RDE_WEEKS,
                               level: float = VERDICT_LEVEL) -> pd.DataFrame:
     """The time-varying instrumented slope of the spread on reserves (see the module): for each window of `weeks`
-    weekly changes (the weeks in which the fit regime changes left out), the IV slope of the change in the spread on the change in reserves (pp of
-    GDP), instrumented by minus the change in the TGA week average (pp of GDP). Columns: slope (bp per pp of GDP),
-    low, high, first_stage_f, weak, ratio (reserves/GDP at the window's end) and rde, rde_low, rde_high (bp per 1%
-    rise in reserves)."""
+    weekly changes (the weeks in which the fit regime changes left out), the IV slope of the change in the spread on
+    the change in reserves (pp of GDP), instrumented by minus the change in the TGA week average (pp of GDP).
+    Columns: slope (bp per pp of GDP), low, high, first_stage_f, weak, ratio (reserves/GDP at the window's end) and
+    rde, rde_low, rde_high (bp per 1% rise in reserves)."""
     gdp = panel["reserves"] / panel["ratio"] * 100
     frame = pd.DataFrame({"d_spread": panel["spread"].diff(), "d_reserves": panel["reserves"].diff() / gdp * 100,
                           "z": -tga.reindex(panel.index).diff() / gdp * 100, "regime": panel["regime"],

@@ -16,9 +16,9 @@ Engines (name: targets)
   balances (and interim targets) announced by the origin, flat after the last: the statements taken literally.
 - previous_identity_a: the reserves engine before issue 27, kept as a comparison line as it was: the TGA flat at its
   last level, or linear to the first stated target after the base week from the November 2025 refunding on (the
-  only statements its policy timeline held), Fed assets from the QT engine as known, ON RRP absorbing the offset estimated on
-  comparable weeks (`balance_sheet.offset_for_current`), currency on its trend of `drift_weeks` weeks, the band from
-  the identity residual (+-z sd sqrt(h)).
+  only statements its policy timeline held), Fed assets from the QT engine as known, ON RRP absorbing the offset
+  estimated on comparable weeks (`balance_sheet.offset_for_current`), currency on its trend of `drift_weeks` weeks,
+  the band from the identity residual (+-z sd sqrt(h)).
 - previous_identity_b: the same given the realized TGA and Fed assets (perfect foresight of the two legs).
 - curve_realized / curve_engine: the weekly EFFR - IORB spread moved from its last week by the reserve demand curve
   fitted on the weeks before the origin: the curve at the target's reserves minus the curve at the last week's
@@ -348,7 +348,7 @@ def walk_forward(ds, origins, settings: Settings, progress=None) -> tuple[pd.Dat
     return frame, used
 
 
-# -- scores --------------------------------------------------------------------------------------------------------------
+# -- scores ------------------------------------------------------------------------------------------------------------
 def overlap_lags(horizon_weeks: int, step_weeks: int) -> int:
     """Consecutive origins' forecast windows overlap for this many origins: the lags of the HAC variance."""
     return max(0, math.ceil(horizon_weeks / step_weeks) - 1)

@@ -36,10 +36,12 @@ class Drivers:
 def drivers(known_by, first: pd.Period, last: pd.Period, after_bn: float = 0.0) -> Drivers:
     """The decisions (known by `known_by`) that buy securities or reinvest MBS principal in bills in the months
     `first`..`last`, following the QT engine's rules (qt.purchase_schedules, qt.qt_end_month)."""
+    def overlaps(a, b) -> bool:             # months a..b (b None: open-ended) meet first..last
+        return a <= last and (b is None or b >= first)
+
     ev = decisions(known_by=known_by)
     buys = ev[ev["purchases_bn_month"].notna()].sort_values("date")
     takeovers = ev[(ev["kind"] == "qt") | ev["purchases_bn_month"].notna()].sort_values("date")
-    overlaps = (lambda a, b: a <= last and (b is None or b >= first))
     active, assumed = [], None
     newest = buys["id"].iloc[-1] if len(buys) else None
     for row in buys.itertuples(index=False):
@@ -63,7 +65,7 @@ def drivers(known_by, first: pd.Period, last: pd.Period, after_bn: float = 0.0) 
     return Drivers(tuple(active), ended, assumed)
 
 
-# -- risk assets and net liquidity --------------------------------------------------------------------------------------
+# -- risk assets and net liquidity -------------------------------------------------------------------------------------
 def weekly_log_returns(price: pd.Series | None, on: pd.DatetimeIndex) -> pd.Series | None:
     """Weekly log returns from the last close on or before each date of `on` (None when the price is missing)."""
     if price is None:

@@ -25,7 +25,8 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def quoted(english: str, chinese: str | None) -> Text:
-    """A text of someone else's, quoted in the reader's language: “...” in both (mainland Chinese quotes, STYLE.zh.md)."""
+    """A text of someone else's, quoted in the reader's language: “...” in both (mainland Chinese quotes,
+    STYLE.zh.md)."""
     return Text(lambda lang: f"“{chinese}”" if lang == "zh" else f"“{english}”")
 
 

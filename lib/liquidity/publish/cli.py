@@ -326,7 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--show-code", action="store_true", help="keep code cells in HTML and PDF")
         sp.add_argument("--formats", default="ipynb,html", help="comma-separated: ipynb,html,pdf")
         sp.add_argument("--jobs", type=int, default=None, help="parallel notebook runs (default: cores)")
-        sp.add_argument("--out", default=None, help="folder or fsspec URL (s3://bucket/prefix) of the runs (default outputs/)")
+        sp.add_argument("--out", default=None,
+                        help="folder or fsspec URL (s3://bucket/prefix) of the runs (default outputs/)")
         sp.add_argument("--force", action="store_true", help="re-run notebooks whose inputs did not change")
         sp.add_argument("--keep", type=int, default=None, metavar="N", help="keep only the newest N runs")
         sp.add_argument("--page-size", choices=["A4", "Letter"], default="A4", help="PDF page size")
@@ -354,7 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--params-set", metavar="NAME")
     pb.add_argument("--as-of", metavar="DATE")
     pb.add_argument("--lang", default=None, metavar="en,zh")
-    pb.add_argument("--out", default=None, help="folder or fsspec URL (s3://bucket/prefix) of the runs (default outputs/)")
+    pb.add_argument("--out", default=None,
+                    help="folder or fsspec URL (s3://bucket/prefix) of the runs (default outputs/)")
     pb.add_argument("--keep", type=int, default=None, metavar="N", help="keep only the newest N runs")
     pb.add_argument("--publish-partial", action="store_true", help="replace latest even when some tasks failed")
     pb.set_defaults(func=cmd_publish)

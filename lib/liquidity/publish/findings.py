@@ -148,7 +148,8 @@ def _clause(c: Claim) -> Text:
     if c.kind == "share":
         values = dict(part_move=tr("rise") if c.part_change > 0 else tr("fall"), part=s,
                       part_amount=amount(abs(c.part_change), "bn"), share=fmt.share(abs(c.value)),
-                      whole_move=tr("rise") if c.whole_change > 0 else tr("fall"), whole=tr(era_title(c.of, c.end, name=True)),
+                      whole_move=tr("rise") if c.whole_change > 0 else tr("fall"),
+                      whole=tr(era_title(c.of, c.end, name=True)),
                       whole_amount=amount(abs(c.whole_change), "bn"), start=fmt.date(c.start), end=fmt.date(c.end))
         if (c.part_change > 0) == (c.whole_change > 0):
             return tr("the {part_move} in {part} ({part_amount}) was {share} of the {whole_move} in {whole} "
@@ -213,8 +214,8 @@ def _clause(c: Claim) -> Text:
         text = tr("{model} puts {subject} at {value} on {date}", model=tr(c.model), subject=s,
                   value=amount(c.value, c.unit, digits=c.digits), date=fmt.date(c.date))
         if c.low is not None and c.high is not None:
-            text += tr(" ({band} band {low} to {high})", band=fmt.share(c.band or 0.9), low=amount(c.low, c.unit, digits=c.digits),
-                       high=amount(c.high, c.unit, digits=c.digits))
+            text += tr(" ({band} band {low} to {high})", band=fmt.share(c.band or 0.9),
+                       low=amount(c.low, c.unit, digits=c.digits), high=amount(c.high, c.unit, digits=c.digits))
         return text
     if c.kind == "assumption":
         value = tr(c.note) if c.unit == "text" else amount(c.value, c.unit, digits=c.digits)
@@ -349,7 +350,8 @@ def _capital(text: str) -> str:
 # -- verification, independent of the templates ------------------------------------------------------------------------
 _TOKENS = {
     "en": [r"[-+]?\$\d[\d,]*(?:\.\d+)?(?:tn|bn)", r"[-+]?\d[\d,]*(?:\.\d+)?%", r"[-+]?\d[\d,]*(?:\.\d+)?bp",
-           r"\d{1,2} [A-Z][a-z]{2} \d{4}", r"[A-Z][a-z]{2} \d{4}", r"p [=<] \d(?:\.\d+)?", r"(?<![A-Za-z0-9_.$])\d[\d,]*(?:\.\d+)?"],
+           r"\d{1,2} [A-Z][a-z]{2} \d{4}", r"[A-Z][a-z]{2} \d{4}", r"p [=<] \d(?:\.\d+)?",
+           r"(?<![A-Za-z0-9_.$])\d[\d,]*(?:\.\d+)?"],
     "zh": [r"[-+]?\d[\d,]*(?:\.\d+)?(?:万亿美元|亿美元)", r"[-+]?\d[\d,]*(?:\.\d+)?%", r"[-+]?\d[\d,]*(?:\.\d+)?个基点",
            r"\d{4}年\d{1,2}月\d{1,2}日", r"\d{4}年\d{1,2}月(?!\d)", r"p [=<] \d(?:\.\d+)?",
            r"(?<![A-Za-z0-9_.])\d[\d,]*(?:\.\d+)?"],
@@ -370,7 +372,8 @@ def tokens(text: str, lang: str) -> list[str]:
 
 def expected(c: Claim, lang: str) -> list[str]:
     """What a clause about `c` must show, formatted straight from the claim (not through its template)."""
-    r = (lambda t: realize(t, lang))
+    def r(t):
+        return realize(t, lang)
     out = []
     days = [c.date, c.start, c.end, c.at, c.announced, c.as_of]
     if c.kind == "crossing" and c.at is not None:
@@ -396,7 +399,8 @@ def expected(c: Claim, lang: str) -> list[str]:
         if c.value is not None:
             out.append(r(amount(c.value, c.unit, digits=c.digits)))
         if c.low is not None and c.high is not None:
-            out += [r(amount(c.low, c.unit, digits=c.digits)), r(amount(c.high, c.unit, digits=c.digits)), r(fmt.share(c.band or 0.9))]
+            out += [r(amount(c.low, c.unit, digits=c.digits)), r(amount(c.high, c.unit, digits=c.digits)),
+                    r(fmt.share(c.band or 0.9))]
     return out
 
 
@@ -450,7 +454,8 @@ def bullets(findings: list[Finding]) -> list[dict]:
     out = []
     for f in findings:
         out.append({"text": realize(sentence(f), lang),
-                    "clauses": [{"claims": [x.id for x in flatten([Finding(tuple(group))])], "text": realize(text, lang)}
+                    "clauses": [{"claims": [x.id for x in flatten([Finding(tuple(group))])],
+                                 "text": realize(text, lang)}
                                 for group, text in units(f)]})
     return out
 

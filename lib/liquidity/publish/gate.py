@@ -180,7 +180,8 @@ def pdf_problem(data: bytes) -> str | None:
         return f"startxref {start} points past the end of the file ({len(data)} bytes)"
     body = data[start:]
     if body.startswith(b"xref"):
-        for line_no, (offset, gen, kind) in enumerate(re.findall(rb"(\d{10}) (\d{5}) ([nf])", body.split(b"trailer")[0])):
+        xref_table = body.split(b"trailer")[0]
+        for line_no, (offset, gen, kind) in enumerate(re.findall(rb"(\d{10}) (\d{5}) ([nf])", xref_table)):
             if kind == b"n":
                 at = int(offset)
                 if at >= len(data) or not _PDF_OBJECT.match(data, at):

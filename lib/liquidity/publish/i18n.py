@@ -109,7 +109,8 @@ class EagerText(TypeError):
 
 class Text(str):
     """Text a reader sees, in every language of the run. Reads as its rendering in the language current when it was
-    made (the run's first language, or the one of a `speaking` block); `render(lang)` gives the others. Made by `tr`, `fmt`, `Text.of` (a literal per language), `+` and `join`."""
+    made (the run's first language, or the one of a `speaking` block); `render(lang)` gives the others. Made by `tr`,
+    `fmt`, `Text.of` (a literal per language), `+` and `join`."""
 
     __slots__ = ("_make", "_done")
 
@@ -198,7 +199,7 @@ def realize(obj, lang: str):
 
 def _textual(dtype) -> bool:
     """A column that may hold Text: object or string dtype (pandas keeps the Text objects in both)."""
-    return dtype == object or pd.api.types.is_string_dtype(dtype)
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
 
 
 def _realize_index(index: pd.Index, lang: str) -> pd.Index:

@@ -64,7 +64,8 @@ def use_set_call(nb, notebook: str) -> tuple[str | None, dict]:
             continue
         for node in body:
             call = getattr(node, "value", None)
-            if not (isinstance(call, ast.Call) and getattr(call.func, "attr", getattr(call.func, "id", "")) == "use_set"):
+            if not (isinstance(call, ast.Call)
+                    and getattr(call.func, "attr", getattr(call.func, "id", "")) == "use_set"):
                 continue
             try:
                 name = ast.literal_eval(call.args[0]) if len(call.args) == 1 else None

@@ -38,12 +38,9 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pandas as pd
-
 from ..core import paths
 from ..core.dates import (RELATIVE_DATES, is_relative_date, parse_as_of, parse_date,  # noqa: F401
                           resolve_date, today)
-from ..core import paths
 from ..core.errors import InputError, suggest  # noqa: F401
 from ..data.measures import MEASURES
 from ..models.scenarios import SHAPES, parse_points
@@ -90,7 +87,8 @@ def _is_date_name(name: str) -> bool:
 
 
 def _number(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and math.isnan(value)):
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or (isinstance(value, float) and math.isnan(value))):
         raise InputError(f"parameter {name}={value!r} must be a number")
     return float(value)
 
@@ -475,7 +473,7 @@ def resolve(declared: dict[str, Param], given: dict, notebook: str,
     return typed
 
 
-# -- named parameter sets: notebooks/params/<notebook>/<set>.yaml -------------------------------------------------------
+# -- named parameter sets: notebooks/params/<notebook>/<set>.yaml ------------------------------------------------------
 def read_param_file(path: Path, what: str) -> dict:
     import yaml
 

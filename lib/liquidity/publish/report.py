@@ -326,7 +326,7 @@ def crossing_text(cr) -> Text:
     return tr("not crossed")
 
 
-# -- findings, caveats, appendix ----------------------------------------------------------------------------------------
+# -- findings, caveats, appendix ---------------------------------------------------------------------------------------
 _NOTE_CLAIMS: dict = {}      # claim id -> (claim, English clause): what this note asserted, for its sidecar
 
 
@@ -441,7 +441,7 @@ def appendix(ds, parameters: dict) -> None:
     table(pd.DataFrame({tr("item"): list(env), tr("version"): list(env.values())}), caption=tr("Environment"))
 
 
-# -- the forecast scorecard's track record, quoted by the scenario notes ------------------------------------------------
+# -- the forecast scorecard's track record, quoted by the scenario notes -----------------------------------------------
 RUN_DIR_VARIABLE = "LIQUIDITY_RUN_DIR"     # the runner points kernels at the run being built
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from .. import __version__
 from ..core import atomic, paths
 from ..core.dates import parse_as_of
-from ..core.errors import InputError, LiquidityError, LockedError
+from ..core.errors import InputError, LockedError
 from ..core.secrets import redact
 from ..data import cache
 from ..data.catalog import load_catalog
@@ -757,7 +757,8 @@ def _carry_forward(previous: Path | None, tmp_dir: Path, manifest: dict) -> list
                 _link_or_copy(src / f, dst / f)
         entry = {**rec, "status": "carried", "carried_from": prev["run_id"],      # the folder its files came from
                  "executed_in": rec.get("executed_in") or rec.get("reused_from") or prev["run_id"]}  # made there
-        note = gate.Note(entry["key"], dst, entry, [f for f in FORMATS if any(n.endswith("." + f) for n in rec["files"])])
+        formats_carried = [f for f in FORMATS if any(n.endswith("." + f) for n in rec["files"])]
+        note = gate.Note(entry["key"], dst, entry, formats_carried)
         if gate.check_note(note, [gate.intact, gate.json_parses, gate.pdf_complete]):
             for f in rec["files"]:
                 (dst / f).unlink(missing_ok=True)
@@ -958,7 +959,8 @@ def list_tasks_json(tasks: list[Task], formats: list[str]) -> str:
         t = group[0]
         langs = [g.lang for g in group]
         named = "custom" not in t.paramset      # a named set as it is: the same task key wherever it runs
-        cmd = ["liquidity", "run", t.notebook, "--params-set", t.paramset.replace("-custom", "").replace("custom", "default"),
+        cmd = ["liquidity", "run", t.notebook,
+               "--params-set", t.paramset.replace("-custom", "").replace("custom", "default"),
                "--formats", ",".join(formats), "--lang", ",".join(langs)]
         for k, v in t.parameters.items() if not named else ():
             if k != "lang":
