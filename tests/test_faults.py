@@ -832,7 +832,7 @@ def test_a_read_only_cache_serves_reads_and_refuses_writes_with_the_reason(mirro
     before = cache.payload("WALCL", root=folder)
     status = _read_only(folder, "data", "status", env=env)
     assert status.returncode == 0 and "(read-only)" in status.stdout, status.stderr
-    assert any((line.startswith("WALCL") and "behind" in line) or "current" in line
+    assert any(line.startswith("WALCL") and ("behind" in line or "current" in line)
                for line in status.stdout.splitlines())
     show = _read_only(folder, "data", "show", "WALCL", env=env)
     assert show.returncode == 0 and show.stdout == before
