@@ -33,3 +33,15 @@ def test_every_measure_is_in_the_readme_table_with_its_concept():
 def test_the_chinese_section_gives_the_two_quickstart_commands():
     section = _section("中文简介")
     assert "make refresh" in section and "make test" in section and "美元流动性" in section
+
+
+def test_the_layers_table_lists_every_module_of_each_layer():
+    import pkgutil
+
+    rows = re.findall(r"^\| `liquidity\.(\w+)` \| ([^|]+) \|", _section("The library, by layer"), flags=re.M)
+    listed = {layer: set(re.findall(r"`(\w+)`", modules)) for layer, modules in rows}
+    assert set(listed) == {"core", "data", "models", "publish"}
+    for layer, names in listed.items():
+        package = ROOT / "lib" / "liquidity" / layer
+        modules = {m.name for m in pkgutil.iter_modules([str(package)])}
+        assert names == modules, (layer, "not listed:", modules - names, "listed but absent:", names - modules)
