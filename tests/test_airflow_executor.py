@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from liquidity.publish import runner
+from liquidity.publish import gate, runner
 
 from airflow_cluster import Airflow, Postgres, cmdline, descendants
 
@@ -150,7 +150,7 @@ def test_local_executor_runs_notes_in_parallel_retries_a_killed_task_and_publish
     assert {t["status"] for t in manifest["notebooks"]} == {"ok"}
     for t in manifest["notebooks"]:
         for name, digest in t["files"].items():
-            assert runner.sha256_file(published[0] / t["notebook"] / name) == digest
+            assert gate.sha256_file(published[0] / t["notebook"] / name) == digest
     listed = {f"{t['notebook']}/{name}" for t in manifest["notebooks"] for name in t["files"]}
     on_disk = {p.relative_to(published[0]).as_posix() for p in published[0].rglob("*") if p.is_file()}
     unlisted = sorted(on_disk - listed - {"manifest.json"})

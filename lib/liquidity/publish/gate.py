@@ -99,7 +99,7 @@ def intact(note: Note) -> list[Problem]:
         size = path.stat().st_size
         if size == 0:
             out.append(Problem("intact", name, "the file is empty"))
-        elif _sha256(path) != digest:
+        elif sha256_file(path) != digest:
             out.append(Problem("intact", name, f"the file ({size} bytes) differs from what was written"))
     return out
 
@@ -192,7 +192,8 @@ def pdf_problem(data: bytes) -> str | None:
     return f"startxref {start} points at neither a cross-reference table nor a stream"
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The file's SHA-256 (the manifest's hashes; read in 1 MB chunks)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -202,7 +202,7 @@ class RemoteLocation:
     def publish(self, report, keep: int | None = None, staged: bool = False):
         """Upload a run the runner published in the work folder: every file (verified), the manifest, then `latest`.
         `staged`: the run came from a staged run, whose remote stage is removed once it is published."""
-        from .runner import sha256_file
+        from .gate import sha256_file
 
         run_dir = Path(report.run_dir)
         rid = report.run_id

@@ -284,14 +284,6 @@ def task_fingerprint(task: Task, data_fp: str, formats: list[str], options: dict
     return h.hexdigest()[:16]
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 # -- execution (in worker processes) --------------------------------------------------------------------------
 def _worker_init(log_path: str, cache_dir: str | None = None) -> None:
     """Workers (and the kernels they start) write to the run's kernel log, not to the terminal, read the run's
@@ -409,7 +401,7 @@ def execute_tasks(tasks: list[Task], task_dir: str, formats: list[str], options:
                 record["status"] = "failed"
                 record["error"] = (record["error"] + "; " if record["error"] else "") + redact(
                     f"export failed: {type(exc).__name__}: {exc}")
-        record["files"] = {f: sha256_file(out_dir / f) for f in task.files(os.listdir(out_dir))}
+        record["files"] = {f: gate.sha256_file(out_dir / f) for f in task.files(os.listdir(out_dir))}
         records.append(record)
     for record in records:      # one execution: its time, the exports of every language included, is each note's
         record["seconds"], record["execution_seconds"] = round(time.monotonic() - started, 2), seconds
@@ -443,7 +435,7 @@ def _reuse(task: Task, fp: str, prev: dict | None, previous: Path | None, tmp_di
         return None
     src_dir = previous / task.notebook
     files = prev.get("files", {})
-    if not files or not all((src_dir / f).is_file() and sha256_file(src_dir / f) == d for f, d in files.items()):
+    if not files or not all((src_dir / f).is_file() and gate.sha256_file(src_dir / f) == d for f, d in files.items()):
         return None
     dst = tmp_dir / task.notebook
     dst.mkdir(parents=True, exist_ok=True)
@@ -466,7 +458,7 @@ def _print_pdf(printer, task: Task, rec: dict, task_dir: Path, formats: list[str
             rec["error"] = (rec["error"] + "; " if rec["error"] else "") + redact(f"PDF failed: {exc}")
     if "html" not in formats:
         html.unlink(missing_ok=True)
-    rec["files"] = {f: sha256_file(task_dir / f) for f in task.files(os.listdir(task_dir))}
+    rec["files"] = {f: gate.sha256_file(task_dir / f) for f in task.files(os.listdir(task_dir))}
     rec["pdf_seconds"] = round(time.monotonic() - started, 2)
     return rec
 
@@ -898,7 +890,7 @@ def publish_stage(run_id: str, planned: list[Task] | None = None, out: Path | No
             rec = staged.get(task.key)
             broken = [] if rec is None else [f for f, digest in rec.get("files", {}).items()
                                              if not (folder / task.notebook / f).is_file()
-                                             or sha256_file(folder / task.notebook / f) != digest]
+                                             or gate.sha256_file(folder / task.notebook / f) != digest]
             if rec is None or broken:
                 why = "not staged: its task did not run or its worker died" if rec is None else \
                     f"staged files missing or changed: {', '.join(broken)}"
