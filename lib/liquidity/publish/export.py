@@ -174,14 +174,18 @@ def to_html(nb, note: dict, show_code: bool = False, lang: str = "en") -> str:
                             exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True)
     resources = {"note": note, "metadata": {"name": note.get("title", "")}}
     body, _ = exporter.from_notebook_node(reader_order(nb, lang), resources=resources)
-    return typeset(keep_headings_with_content(body), lang)
-
-
-def keep_headings_with_content(page: str) -> str:
-    """Wrap each heading-only Markdown cell with the cell after it, so that a page never ends with a heading."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(page, "html.parser")
+    soup = BeautifulSoup(body, "html.parser")       # parsed once for every pass below
+    return str(typeset(keep_headings_with_content(soup), lang))
+
+
+def keep_headings_with_content(page):
+    """Wrap each heading-only Markdown cell with the cell after it, so that a page never ends with a heading (a
+    string gives a string; a soup is changed in place and returned)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser") if isinstance(page, str) else page
     for cell in soup.select("div.jp-MarkdownCell"):
         rendered = cell.select_one(".jp-RenderedMarkdown")
         if rendered is None:
@@ -196,7 +200,7 @@ def keep_headings_with_content(page: str) -> str:
         cell.insert_before(wrapper)
         wrapper.append(cell.extract())
         wrapper.append(nxt.extract())
-    return str(soup)
+    return str(soup) if isinstance(page, str) else soup
 
 
 def write_html(nb_path: Path, html_path: Path, note: dict, show_code: bool = False, lang: str = "en") -> dict:

@@ -1,6 +1,7 @@
 """Kernels for the runner's workers: each note gets a kernel of its own, used once and stopped.
 
-A warm kernel is started ahead of time: while a worker executes one note, the kernel for its next note boots and
+With warm kernels (LIQUIDITY_WARM_KERNELS=1; off by default, see runner.warm_kernels) a kernel is started ahead of
+time: while a worker executes one note, the kernel for its next note boots and
 imports the library, pandas and altair (what every note imports in its first cell), so the next note finds it ready.
 Nothing is shared between notes: a kernel serves one note and is stopped after it; the imports run before the first
 cell and leave no name in the notebook's namespace (a test runs two notes in sequence and checks it). A spare whose

@@ -50,7 +50,7 @@ from .notebooks import (PROVIDERS, list_notebooks, load_param_set, notebook_path
                         read_param_file, resolve_parameters)
 
 FORMATS = ("ipynb", "html", "pdf")
-WARM_KERNELS_VARIABLE = "LIQUIDITY_WARM_KERNELS"   # 0 turns warm kernels off (benchmarks compare both)
+WARM_KERNELS_VARIABLE = "LIQUIDITY_WARM_KERNELS"   # 1 turns warm kernels on (benchmarks compare both)
 MAX_JOBS = 32                   # notebook runs at once: each is a kernel of several hundred MB
 SNAPSHOT_DIR = ".snapshot"      # in the run's temporary folder: the run's copy of the cache, removed before publishing
 OUTPUT_SUFFIXES = (".ipynb", ".html", ".pdf", ".results.json")
@@ -298,9 +298,10 @@ def _worker_init(log_path: str, cache_dir: str | None = None) -> None:
 
 
 def warm_kernels() -> bool:
-    """Whether workers start the next note's kernel while the current one runs (kernels.py; on unless
-    LIQUIDITY_WARM_KERNELS=0)."""
-    return os.environ.get(WARM_KERNELS_VARIABLE, "1").strip() not in ("0", "false", "no", "off")
+    """Whether workers start the next note's kernel while the current one runs (kernels.py). Off unless
+    LIQUIDITY_WARM_KERNELS=1: on 2 cores with 2 jobs it saved nothing (the spare's start-up takes the CPU the running
+    notes need; benchmarks/README.md); a machine with idle cores beside its jobs may gain."""
+    return os.environ.get(WARM_KERNELS_VARIABLE, "0").strip().lower() in ("1", "true", "yes", "on")
 
 
 def same_execution(tasks: list[Task]) -> list[list[Task]]:

@@ -84,11 +84,23 @@ def prose_nodes(soup):
     return [n for n in _text_nodes(soup, STATUS_CLASSES) if not SERIES_IDS.fullmatch(str(n).strip())]
 
 
+def _soup(page):
+    """The page as a soup: parsed here from a string, or the soup a caller parsed once for all its passes."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(page, "html.parser") if isinstance(page, str) else page
+
+
+def _same_kind(page, soup):
+    """What a pass returns: a string for a string, the (changed) soup for a soup."""
+    return str(soup) if isinstance(page, str) else soup
+
+
 def first_mentions(page: str) -> str:
     """The note with the first mention of each abbreviated glossary term written out in full (see the module)."""
-    from bs4 import BeautifulSoup, NavigableString
+    from bs4 import NavigableString
 
-    soup = BeautifulSoup(page, "html.parser")
+    soup = _soup(page)
     nodes = prose_nodes(soup)
     for term in abbreviated_terms():
         for i, node in enumerate(nodes):
@@ -112,7 +124,7 @@ def first_mentions(page: str) -> str:
                 node.replace_with(new)
                 nodes[i] = new
             break
-    return str(soup)
+    return _same_kind(page, soup)
 
 
 def _is_cjk(ch: str) -> bool:
@@ -149,9 +161,7 @@ def close_cjk_spaces(page: str) -> str:
     elements too (截至 **2025年10月31日** -> 截至**2025年10月31日**, 变为 -2.1个基点 -> 变为-2.1个基点). Whitespace
     between Latin words or digits stays, and so does the space around a dash or an operator
     (2025年6月25日 – 2025年11月12日, 准备金变化 = 美联储总资产变化 - TGA变化)."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(page, "html.parser")
+    soup = _soup(page)
     for nodes in _blocks(soup):
         texts = [str(n) for n in nodes]
         flat = "".join(texts)
@@ -178,7 +188,7 @@ def close_cjk_spaces(page: str) -> str:
             offset += len(text)
             new_texts.append("".join(out))
         _rewrite(nodes, texts, new_texts)
-    return str(soup)
+    return _same_kind(page, soup)
 
 
 FULLWIDTH = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）"}
@@ -190,9 +200,7 @@ def fullwidth_punctuation(page: str) -> str:
     stop that ends a Chinese sentence (个基点. -> 个基点。). Text joined in code from parts (a list of series with
     their dates) gets the marks of its language; between Latin words and digits (WRESBAL, WALCL; 14:19; (p = 0.08))
     nothing changes. Each paragraph, list item or table cell on its own."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(page, "html.parser")
+    soup = _soup(page)
     for nodes in _blocks(soup):
         texts = [str(n) for n in nodes]
         flat = list("".join(texts))
@@ -223,7 +231,7 @@ def fullwidth_punctuation(page: str) -> str:
             new_texts.append("".join(flat[offset:offset + len(text)]))
             offset += len(text)
         _rewrite(nodes, texts, new_texts)
-    return str(soup)
+    return _same_kind(page, soup)
 
 
 def _is_han_or_mark(ch: str) -> bool:
@@ -231,8 +239,10 @@ def _is_han_or_mark(ch: str) -> bool:
     return bool(ch) and (bool(HAN.match(ch)) or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
 
 
-def typeset(page: str, lang: str) -> str:
-    """The passes a note of this language gets (none for English)."""
+def typeset(page, lang: str):
+    """The passes a note of this language gets (none for English), on one parse of the page: a string gives a
+    string, a soup the same soup changed."""
     if lang != "zh":
         return page
-    return close_cjk_spaces(fullwidth_punctuation(first_mentions(page)))
+    soup = close_cjk_spaces(fullwidth_punctuation(first_mentions(_soup(page))))
+    return _same_kind(page, soup)
