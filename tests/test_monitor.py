@@ -172,7 +172,7 @@ def test_monitor_findings_are_claims_that_say_what_the_series_say(published, mir
     assert "SOFR - IORB peaked at 32bp on 31 Oct 2025, the highest between 1 Jun 2025 and 14 Nov 2025" in \
         sentence(f, "peaked at 32bp")
     zh = published.findings("monitor", "as_of_2025_11_17", "zh")
-    assert any("已触发的警报" in x and "准备金自" in x for x in zh)
+    assert any("已触发的预警" in x and "准备金自" in x for x in zh)
 
 
 @pytest.mark.notebook

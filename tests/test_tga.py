@@ -239,6 +239,6 @@ def test_tga_drain_findings_are_claims_that_say_what_the_series_say(published, m
     assert sentence(f, "Reserves stood below $3.00tn on every observation since 22 Oct 2025").count(
         "with hindsight (published after 17 Nov 2025), reserves stood at $2.96tn on 31 Dec 2025") == 1
     zh = published.findings("tga_drain", "as_of_2025_11_17", "zh")
-    assert any("事后看（2025年11月17日之后公布的数据）" in x for x in zh)
+    assert any("事后看（据2025年11月17日之后公布的信息）" in x for x in zh)
     tax = published.claims("tga_drain", "tax_spike_2026")
     assert tax["tga_path"]["value"] == pytest.approx(900.0) and tax["tga_path"]["date"] == "2026-05-27"
