@@ -226,3 +226,9 @@ def test_file_parameters_resolve_only_inside_the_project_its_outputs_or_an_allow
     (tmp_path / "out" / "run" / "tga_drain" / "default.results.json").write_text("{}")
     found = paths.user_file(str(tmp_path / "out" / "run" / "tga_drain" / "default.results.json"), "x_file")
     assert paths.display_file(found) == "out/run/tga_drain/default.results.json"
+
+
+def test_a_p_value_never_rounds_onto_the_significance_level():
+    """A verdict at the 5% level beside "p = 0.05" reads as a contradiction: near the level p gets three decimals."""
+    assert [str(fmt.p(x)) for x in (0.047, 0.052, 0.0451, 0.0449, 0.14, 0.004, 0.0004)] == \
+        ["p = 0.047", "p = 0.052", "p = 0.045", "p = 0.04", "p = 0.14", "p = 0.004", "p < 0.001"]

@@ -185,6 +185,15 @@ def _clause(c: Claim) -> Text:
         lvl = amount(c.level, c.unit)
         below = c.direction == "below"
         at, start, end = fmt.date(c.at), fmt.date(c.start), fmt.date(c.end)
+        if c.note == "already" and c.at == c.start:     # every observation of the series is across
+            return tr("{subject} stood below {level} on every observation of the series (from {at})", subject=s,
+                      level=lvl, at=at) if below else \
+                tr("{subject} stood above {level} on every observation of the series (from {at})", subject=s,
+                   level=lvl, at=at)
+        if c.note == "already" and c.at == c.end:       # a run of one: only the latest observation is across
+            return tr("{subject} went below {level} on {at}, the latest observation", subject=s, level=lvl, at=at) \
+                if below else tr("{subject} went above {level} on {at}, the latest observation", subject=s, level=lvl,
+                                 at=at)
         if c.note == "already":
             return tr("{subject} stood below {level} on every observation since {at}", subject=s, level=lvl, at=at) \
                 if below else tr("{subject} stood above {level} on every observation since {at}", subject=s,

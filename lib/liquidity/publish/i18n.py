@@ -31,6 +31,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from ..core.rules import SIGNIFICANCE
+
 LANGS = ("en", "zh")
 LOCALE = Path(__file__).parent / "locale"
 LANGS_VARIABLE = "LIQUIDITY_LANGS"       # the runner: the languages one execution renders (en,zh)
@@ -354,11 +356,13 @@ class fmt:  # noqa: N801 (used like a module: fmt.bn(...))
 
     @_translatable
     def p(x) -> str:
-        """A p-value as a test reports it: p = 0.14, p = 0.004, p < 0.001."""
+        """A p-value as a test reports it: p = 0.14, p = 0.004, p < 0.001; three decimals near the house level, so
+        that a verdict never stands beside a p-value that rounds onto the level (p = 0.047, not p = 0.05)."""
         if _missing(x):
             return f"p = {_na()}"
         x = float(x)
-        return "p < 0.001" if x < 0.001 else f"p = {x:.3f}" if x < 0.01 else f"p = {x:.2f}"
+        near_level = abs(x - SIGNIFICANCE) < 0.005
+        return "p < 0.001" if x < 0.001 else f"p = {x:.3f}" if x < 0.01 or near_level else f"p = {x:.2f}"
 
     @_translatable
     def value(x, units: str, sign: bool = False) -> str:

@@ -92,8 +92,8 @@ def limits(limiting: pd.DataFrame, h: int) -> list:
     if found.empty:
         return []
     top = found.iloc[0]
-    return [F.model_value(f"limit_{leg}_h{int(h)}", "the average contribution of {leg} to the reserves miss", top[leg],
-                          "bn", model=MODEL, output=f"balance_sheet_reserves_h{int(h)}_limit_{leg}_bn",
+    return [F.model_value(f"limit_{leg}_h{int(h)}", "the mean absolute contribution of {leg} to the reserves miss",
+                          top[leg], "bn", model=MODEL, output=f"balance_sheet_reserves_h{int(h)}_limit_{leg}_bn",
                           horizon=int(h), label_values={"leg": LEGS[leg]})
             for leg in top["order"] if leg in LEG_PARTS]
 
