@@ -82,3 +82,27 @@ def test_a_chinese_pdf_without_the_cjk_font_names_the_fix(tmp_path, monkeypatch)
     with pytest.raises(export.FontMissing, match="fonts-wqy-zenhei"):
         export.PdfPrinter("A4").print(tmp_path / "x.html", tmp_path / "x.pdf", "t", "latest", lang="zh")
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.parametrize("lang, pointer", [("en", "The chart of this section leads the note"), ("zh", "本节图表置于")])
+def test_sections_stay_numbered_when_a_section_s_chart_moves_up_front(lang, pointer):
+    """The headline chart moves under the key findings; the numbered section it came from keeps its heading and says
+    where the chart went (sections read 1, 2, 3, not 1, 3); an unnumbered section left empty (Setup) is dropped."""
+    def md(text, tags=()):
+        return nbformat.v4.new_markdown_cell(text, metadata={"tags": list(tags)})
+
+    def code(tags=(), text="x"):
+        cell = nbformat.v4.new_code_cell("pass", metadata={"tags": list(tags)})
+        cell.outputs = [nbformat.v4.new_output("display_data", {"text/plain": text})]
+        return cell
+
+    hidden = nbformat.v4.new_code_cell("pass")            # no output: its Setup heading is left empty
+    nb = nbformat.v4.new_notebook(cells=[
+        md("# Title"), md("## Setup"), hidden, md("## Key findings", ["findings"]), code(["findings"]), md("## 1. First"), code(),
+        md("## 2. Chart"), code(["headline-chart"]), md("## 3. Third"), code()])
+    cells = export.reader_order(nb, lang).cells
+    headings = [c.source for c in cells if c.cell_type == "markdown" and c.source.startswith("#")]
+    assert headings == ["## Key findings", "## 1. First", "## 2. Chart", "## 3. Third"]
+    i = next(k for k, c in enumerate(cells) if c.source == "## 2. Chart")
+    assert pointer in cells[i + 1].source and cells[i + 1].cell_type == "markdown"
+    assert "headline-chart" in cells[2].metadata.get("tags", [])      # the chart right under the findings

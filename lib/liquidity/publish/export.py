@@ -31,6 +31,7 @@ PAGE_SIZES = ("A4", "Letter")
 HTML_LANG = {"en": "en", "zh": "zh"}     # <html lang> (ISO 639-1, as nbconvert requires): fonts, line breaks
 ORDER = ("findings", "headline-chart", None, "caveats", "appendix")
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
+NUMBERED = re.compile(r"^\s*#{1,6}\s+\d+\.\s")        # "## 3. Reserves, the TGA and ON RRP"
 
 
 def _tags(cell) -> set[str]:
@@ -95,18 +96,34 @@ def reader_order(nb, lang: str):
         cells.append(cell)
     if cells and cells[0].cell_type == "markdown" and cells[0].source.lstrip().startswith("# "):
         cells = cells[1:]
+    # a numbered section whose only content is the headline chart (moved up front) keeps its heading and says where
+    # its chart went, so that sections stay numbered 1, 2, 3 ... in the note
+    moved = set()
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and _only_headings(cell.source) is not None and NUMBERED.match(cell.source):
+            for nxt in cells[i + 1:]:
+                if nxt.cell_type == "markdown" and _leading_heading(nxt.source) is not None:
+                    break
+                if "headline-chart" in _tags(nxt):
+                    moved.add(id(cell))
+                    break
     groups = {key: [] for key in ORDER}
     for cell in cells:
         key = next((t for t in ORDER[:2] + ORDER[3:] if t in _tags(cell)), None)
         groups[key].append(cell)
     ordered = [c for key in ORDER for c in groups[key]]
-    nb.cells = _drop_empty_headings(ordered)
+    with speaking(lang):
+        pointer = str(tr("The chart of this section leads the note, under the key findings."))
+    nb.cells = _drop_empty_headings(ordered, moved, pointer)
     return nb
 
 
-def _drop_empty_headings(cells: list) -> list:
+def _drop_empty_headings(cells: list, moved: set = frozenset(), pointer: str = "") -> list:
     """A heading-only Markdown cell is dropped when nothing is shown before the next heading of its level or
-    higher (a Setup section whose code is hidden)."""
+    higher (a Setup section whose code is hidden); a numbered one whose chart moved up front (`moved`) stays, with
+    the `pointer` sentence under it."""
+    import nbformat
+
     keep = []
     for i, cell in enumerate(cells):
         level = _only_headings(cell.source) if cell.cell_type == "markdown" else None
@@ -123,6 +140,8 @@ def _drop_empty_headings(cells: list) -> list:
                 break
         if shown:
             keep.append(cell)
+        elif id(cell) in moved:
+            keep += [cell, nbformat.v4.new_markdown_cell(pointer)]
     return keep
 
 
