@@ -98,7 +98,8 @@ def test_sections_stay_numbered_when_a_section_s_chart_moves_up_front(lang, poin
 
     hidden = nbformat.v4.new_code_cell("pass")            # no output: its Setup heading is left empty
     nb = nbformat.v4.new_notebook(cells=[
-        md("# Title"), md("## Setup"), hidden, md("## Key findings", ["findings"]), code(["findings"]), md("## 1. First"), code(),
+        md("# Title"), md("## Setup"), hidden, md("## Key findings", ["findings"]), code(["findings"]),
+        md("## 1. First"), code(),
         md("## 2. Chart"), code(["headline-chart"]), md("## 3. Third"), code()])
     cells = export.reader_order(nb, lang).cells
     headings = [c.source for c in cells if c.cell_type == "markdown" and c.source.startswith("#")]
