@@ -129,6 +129,7 @@ class Airflow:
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
             "LIQUIDITY_DAG_SCHEDULE": "none",        # only the runs the test triggers
+            "LIQUIDITY_ALLOW_DIR": os.environ.get("LIQUIDITY_ALLOW_DIR", ""),   # the shared example claims file
             **extra_env,
         })
         self.env = env

@@ -39,7 +39,9 @@ def _airflow_env(tmp: Path, mirror, langs: str) -> dict:
                 "AIRFLOW__CORE__DAGS_FOLDER": str(DAG_FOLDER), "LIQUIDITY_MIRROR": str(mirror),
                 "LIQUIDITY_CACHE": str(tmp / "cache"), "LIQUIDITY_OUTPUTS": str(tmp / "outputs"),
                 "LIQUIDITY_TODAY": "2026-11-22", "LIQUIDITY_DAG_LANGS": langs,
-                "LIQUIDITY_DAG_FORMATS": "ipynb,html", "LIQUIDITY_DAG_RETRIES": "0"})
+                "LIQUIDITY_DAG_FORMATS": "ipynb,html", "LIQUIDITY_DAG_RETRIES": "0",
+                # the shared example claims file of claims_check's shared_example set lies outside the project
+                "LIQUIDITY_ALLOW_DIR": os.environ.get("LIQUIDITY_ALLOW_DIR", "")})
     return env
 
 

@@ -201,9 +201,10 @@ def test_notes_in_sequence_share_no_names_and_a_warm_kernel_has_the_library_load
         if k.startswith("LIQUIDITY_"):
             monkeypatch.setenv(k, v)
     monkeypatch.setenv(runner.WARM_KERNELS_VARIABLE, "1" if warm else "0")
+    mark = f"{os.getpid()}-{warm}-{time.time()}"
+    monkeypatch.setenv("LIQUIDITY_TEST_MARK", mark)
     tasks = runner.plan(["tiny", "tiny_b"], params_set="all")
     tasks = [t for t in tasks if t.paramset != "broken"]
-    before = {p.pid for p in psutil.process_iter()}
     report = runner.run(tasks, jobs=1, progress=None)
     assert [t["status"] for t in report.tasks] == ["ok"] * 4
     values = [json.loads((report.run_dir / t["notebook"] / f"{t['paramset']}.results.json").read_text())
@@ -212,9 +213,14 @@ def test_notes_in_sequence_share_no_names_and_a_warm_kernel_has_the_library_load
     loaded = [v["library_loaded_before"] for v in values]
     assert loaded == [warm] * 4
     time.sleep(1)
-    left = [p for p in psutil.process_iter(["cmdline"]) if p.pid not in before
-            and "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])]
-    assert not left, "no kernel (spare or used) outlives the run"
+
+    def ours(p):     # this test's kernels (an orphan leaves our process tree, so they carry a marker instead)
+        try:
+            return "ipykernel_launcher" in " ".join(p.cmdline()) and p.environ().get("LIQUIDITY_TEST_MARK") == mark
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            return False
+
+    assert not [p for p in psutil.process_iter() if ours(p)], "no kernel (spare or used) outlives the run"
 
 
 def test_as_of_before_the_data_or_after_today_is_refused_before_any_kernel(mirrored, tmp_path):
