@@ -28,11 +28,11 @@ lint: install                         ## lint the Python code (ruff; notebooks/ 
 
 test: lint install system-deps airflow-env ## the whole test suite (notebooks run through papermill, the DAG in Airflow)
 	$(BIN)/pytest -n 2 -q
-	$(BIN)/pytest -q --nbval-lax notebooks/
+	$(BIN)/pytest -n 2 --dist loadfile -q --nbval-lax notebooks/
 
 test-long: lint install system-deps airflow-env postgres-deps ## the suite with the long checks: 200 kills, every set in both languages, the DAG on the LocalExecutor
 	$(BIN)/pytest -n 2 -q --long
-	$(BIN)/pytest -q --nbval-lax notebooks/
+	$(BIN)/pytest -n 2 --dist loadfile -q --nbval-lax notebooks/
 
 test-executor: install airflow-env postgres-deps ## only the DAG on Airflow's LocalExecutor and PostgreSQL (about 3 minutes)
 	$(BIN)/pytest -q --long -m executor tests/test_airflow_executor.py

@@ -73,6 +73,7 @@ def test_the_dag_loads_and_its_tasks_are_the_runners_plan(tmp_path, mirror):
     assert not (tmp_path / "cache").exists() and not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.long     # `make test-executor` (CI) runs the DAG on the LocalExecutor; this one-process run is in --long
 def test_airflow_dags_test_runs_update_two_notes_and_publishes_one_run(tmp_path, mirror):
     env = _airflow_env(tmp_path, mirror, "en")
     airflow = str(VENV / "bin" / "airflow")

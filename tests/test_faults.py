@@ -230,7 +230,7 @@ def test_stale_series_reach_status_manifest_and_every_affected_note(fake, monkey
 
 # -- crash safety ---------------------------------------------------------------------------------------------
 KILLS_PER_SEED = 10
-CI_SEEDS = [1, 2, 3]                 # 30 kills in `make test`
+CI_SEEDS = [1, 2]                    # 20 kills in `make test`
 LONG_SEEDS = list(range(1, 21))      # 200 kills with --long (README, "Reliability")
 
 
