@@ -215,7 +215,8 @@ def lagging_inputs(ds, name: str) -> dict:
 
 
 def _as_of_text(ds) -> str:
-    return tr("latest") if ds.as_of is None else fmt.date(ds.as_of)
+    """The as-of date in words: a date, or the latest release (never the parameter's value "latest")."""
+    return tr("the latest release") if ds.as_of is None else fmt.date(ds.as_of)
 
 
 def _behind_text(f) -> str:
@@ -501,11 +502,14 @@ def scorecard_line(ds, engine: str, target: str, weeks: int | None = None) -> di
     claims = []
     if mae is not None and rw is not None:
         labels = {"engine": QUOTED[engine], "target": TARGET_TITLES[target], "h": h}
+        # spreads' misses are a basis point or two: with whole bp "1bp against 0bp" would not show the ratio beside it
+        digits = 2 if unit == "bp" else None
         claims.append(F.finding(
             F.model_value("track_mae", "the average miss of {engine} on {target}, {h} weeks ahead", mae, unit,
-                          model="the forecast scorecard", output="scorecard_mae", label_values=labels, digits=None),
+                          model="the forecast scorecard", output="scorecard_mae", label_values=labels, digits=digits),
             F.model_value("track_rw", "the random walk's average miss, {h} weeks ahead", rw, unit,
-                          model="the forecast scorecard", output="scorecard_rw_mae", label_values={"h": h})))
+                          model="the forecast scorecard", output="scorecard_rw_mae", label_values={"h": h},
+                          digits=digits)))
     if ratio is not None:
         claims.append(F.finding(F.test("track_test", "the ratio of the two", ratio, p, better_below=1.0,
                                        output="scorecard_mae_ratio_rw", p_output="scorecard_dm_p")))
