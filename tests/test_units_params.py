@@ -232,3 +232,16 @@ def test_a_p_value_never_rounds_onto_the_significance_level():
     """A verdict at the 5% level beside "p = 0.05" reads as a contradiction: near the level p gets three decimals."""
     assert [str(fmt.p(x)) for x in (0.047, 0.052, 0.0451, 0.0449, 0.14, 0.004, 0.0004)] == \
         ["p = 0.047", "p = 0.052", "p = 0.045", "p = 0.04", "p = 0.14", "p = 0.004", "p < 0.001"]
+
+
+def test_amount_parameters_show_in_the_unit_of_the_prose_in_the_appendix():
+    """A parameter in billions (name ending _bn) reads as an amount in each language; other numbers stay numbers."""
+    from liquidity.publish.i18n import realize
+    from liquidity.publish.report import parameter_value
+
+    shown = {lang: [str(realize(parameter_value(v, n), lang)) for v, n in
+                    ((850.0, "tga_target_bn"), (17.5, "mbs_cap_bn"), (5.0, "ust_cap_bn"), (3000.0, "reserves_alert_bn"),
+                                    (90.0, "band_pct"))]
+             for lang in ("en", "zh")}
+    assert shown["en"] == ["$850bn", "$17.5bn", "$5bn", "$3.00tn", "90"]
+    assert shown["zh"] == ["8500亿美元", "175亿美元", "50亿美元", "3万亿美元", "90"]

@@ -376,8 +376,9 @@ def recorded_claims() -> list[dict]:
     return [c.as_dict(text) for c, text in _NOTE_CLAIMS.values()]
 
 
-def parameter_value(v):
-    """A parameter's value as the appendix shows it: dates and numbers in the reader's conventions."""
+def parameter_value(v, name: str = ""):
+    """A parameter's value as the appendix shows it: dates and numbers in the reader's conventions, an amount in
+    billions (a name ending in _bn) in the unit of the prose ($850bn / 8500亿美元; $17.5bn / 175亿美元)."""
     import json as _json
     import re as _re
 
@@ -385,6 +386,9 @@ def parameter_value(v):
         return "—"
     if isinstance(v, bool):
         return tr("yes") if v else tr("no")
+    if name.endswith("_bn") and isinstance(v, (int, float)):
+        whole = float(v).is_integer()
+        return fmt.bn(v, digits=(None if abs(v) >= 1000 else 0) if whole else (2 if abs(v) >= 1000 else 1))
     if isinstance(v, (int, float)):
         return fmt.num(v, 0 if float(v).is_integer() else 4).rstrip("0").rstrip(".") if not float(v).is_integer() \
             else fmt.num(v, 0)
@@ -434,7 +438,7 @@ def appendix(ds, parameters: dict) -> None:
     from .params import labels
 
     names = labels()
-    rows = {tr(names.get(k, k)): (Text(lambda lang: lang) if k == "lang" else parameter_value(v))
+    rows = {tr(names.get(k, k)): (Text(lambda lang: lang) if k == "lang" else parameter_value(v, k))
             for k, v in parameters.items()}
     table(pd.DataFrame({tr("parameter"): list(rows), tr("value"): list(rows.values())}), caption=tr("Parameters"))
     env = {tr("run at (UTC)"): datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), "git commit": git_commit(),
