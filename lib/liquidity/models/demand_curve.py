@@ -189,6 +189,14 @@ def _profile(zt: np.ndarray, yt: np.ndarray):
 
 
 # -- the exponential curve ----------------------------------------------------------------------------
+def _intercept(intercepts: dict, latest, regime):
+    """A fit's regime intercept: of `regime` (a value, or an array with one per point), the latest regime's for one
+    not in the fit or for None."""
+    if regime is None or np.ndim(regime) == 0:
+        return intercepts[latest if regime is None or float(regime) not in intercepts else float(regime)]
+    return np.array([intercepts.get(float(r), intercepts[latest]) for r in regime])
+
+
 @dataclass
 class Curve:
     b: float                          # bp: height of the steep part above the flat level at x = 0
@@ -205,13 +213,7 @@ class Curve:
 
     def predict(self, x, regime=None) -> np.ndarray:
         """Spread at x; `regime` a value or an array per point (a regime not in the fit uses the latest one)."""
-        x = np.asarray(x, float)
-        if regime is None or np.ndim(regime) == 0:
-            key = self.latest_regime if regime is None or float(regime) not in self.intercepts else float(regime)
-            a = self.intercepts[key]
-        else:
-            a = np.array([self.intercepts.get(float(r), self.intercepts[self.latest_regime]) for r in regime])
-        return a + self.b * np.exp(-self.c * x)
+        return _intercept(self.intercepts, self.latest_regime, regime) + self.b * np.exp(-self.c * np.asarray(x, float))
 
     def slope(self, x) -> np.ndarray:
         """d spread / d ratio (bp per pp) at x."""
@@ -300,12 +302,7 @@ class Kink:
 
     def predict(self, x, regime=None) -> np.ndarray:
         x = np.asarray(x, float)
-        if regime is None or np.ndim(regime) == 0:
-            key = self.latest_regime if regime is None or float(regime) not in self.intercepts else float(regime)
-            a = self.intercepts[key]
-        else:
-            a = np.array([self.intercepts.get(float(r), self.intercepts[self.latest_regime]) for r in regime])
-        return a + self.slope * np.minimum(x - self.kink, 0.0)
+        return _intercept(self.intercepts, self.latest_regime, regime) + self.slope * np.minimum(x - self.kink, 0.0)
 
     @property
     def width(self) -> float:

@@ -39,18 +39,27 @@ class Slope:
         return {"estimate": self.estimate, "low": self.low, "high": self.high, "n": self.n}
 
 
-def ols_slope(x: pd.Series, y: pd.Series, level: float = 0.95) -> Slope:
-    """Slope of y on x with an intercept; interval from heteroskedasticity-robust (HC1) standard errors."""
+def _centered_fit(x: pd.Series, y: pd.Series, min_n: int):
+    """The least-squares slope of y on x (with an intercept) on the dates both have: (n, x, y, x centred, Sxx, slope),
+    or an empty Slope when there are fewer than `min_n` pairs or x does not vary."""
     frame = pd.concat([x, y], axis=1, sort=True).dropna()
     n = len(frame)
-    if n < 4:
+    if n < min_n:
         return Slope(np.nan, np.nan, np.nan, n)
     xv, yv = frame.iloc[:, 0].to_numpy(float), frame.iloc[:, 1].to_numpy(float)
     xc = xv - xv.mean()
     sxx = float(xc @ xc)
     if sxx == 0:
         return Slope(np.nan, np.nan, np.nan, n)
-    b = float(xc @ (yv - yv.mean())) / sxx
+    return n, xv, yv, xc, sxx, float(xc @ (yv - yv.mean())) / sxx
+
+
+def ols_slope(x: pd.Series, y: pd.Series, level: float = 0.95) -> Slope:
+    """Slope of y on x with an intercept; interval from heteroskedasticity-robust (HC1) standard errors."""
+    fit = _centered_fit(x, y, min_n=4)
+    if isinstance(fit, Slope):
+        return fit
+    n, xv, yv, xc, sxx, b = fit
     a = yv.mean() - b * xv.mean()
     resid = yv - a - b * xv
     var = float((xc ** 2) @ (resid ** 2)) / sxx ** 2 * n / (n - 2)
@@ -72,16 +81,10 @@ def _ewc(v: np.ndarray) -> tuple[float, int]:
 def har_slope(x: pd.Series, y: pd.Series, level: float = 0.95) -> Slope:
     """Slope of y on x with an intercept; interval from the EWC long-run variance (valid under serial correlation
     and heteroskedasticity), with Student t critical values on B degrees of freedom."""
-    frame = pd.concat([x, y], axis=1, sort=True).dropna()
-    n = len(frame)
-    if n < 6:
-        return Slope(np.nan, np.nan, np.nan, n)
-    xv, yv = frame.iloc[:, 0].to_numpy(float), frame.iloc[:, 1].to_numpy(float)
-    xc = xv - xv.mean()
-    sxx = float(xc @ xc)
-    if sxx == 0:
-        return Slope(np.nan, np.nan, np.nan, n)
-    b = float(xc @ (yv - yv.mean())) / sxx
+    fit = _centered_fit(x, y, min_n=6)
+    if isinstance(fit, Slope):
+        return fit
+    n, xv, yv, xc, sxx, b = fit
     resid = (yv - yv.mean()) - b * xc
     omega, dof = _ewc((xc * resid)[:, None])
     se = float(np.sqrt(omega[0, 0] * n)) / sxx
